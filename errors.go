@@ -149,4 +149,6 @@ var (
 	ErrExists   = errors.New("already exists")
 	ErrGone     = errors.New("deleted")
 	ErrConflict = errors.New("state conflict")
+	// ErrBadCursor: a pagination cursor the store did not hand out.
+	ErrBadCursor = errors.New("invalid pagination cursor")
 )

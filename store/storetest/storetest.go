@@ -1,0 +1,293 @@
+// Package storetest is the conformance suite for storage drivers: every
+// meshops.MetaStore and meshops.BlobStore driver (SQLite and local disk now,
+// PostgreSQL and S3 later) must pass it unchanged.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/meshops/meshops"
+)
+
+// TestBlobStore runs the blob conformance suite on stores made by open.
+func TestBlobStore(t *testing.T, open func(t *testing.T) meshops.BlobStore) {
+	ctx := context.Background()
+	t.Run("PutOpenSeek", func(t *testing.T) {
+		s := open(t)
+		data := bytes.Repeat([]byte("meshops"), 100000)
+		n, err := s.Put(ctx, "a/b", bytes.NewReader(data))
+		if err != nil || n != int64(len(data)) {
+			t.Fatalf("Put: %d %v", n, err)
+		}
+		b, err := s.Open(ctx, "a/b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if b.Size() != int64(len(data)) {
+			t.Errorf("Size %d", b.Size())
+		}
+		if _, err := b.Seek(700, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, 14)
+		if _, err := io.ReadFull(b, got); err != nil || string(got) != "meshopsmeshops" {
+			t.Errorf("after seek read %q %v", got, err)
+		}
+	})
+	t.Run("FailedPutLeavesNothing", func(t *testing.T) {
+		s := open(t)
+		r := io.MultiReader(bytes.NewReader(make([]byte, 3<<20)), failingReader{})
+		if _, err := s.Put(ctx, "broken", r); err == nil {
+			t.Fatal("Put of a failing reader succeeded")
+		}
+		if _, err := s.Open(ctx, "broken"); !errors.Is(err, meshops.ErrNotFound) {
+			t.Errorf("Open after failed Put: %v, want ErrNotFound", err)
+		}
+		if keys, _ := s.List(ctx, ""); len(keys) != 0 {
+			t.Errorf("failed Put left %v", keys)
+		}
+	})
+	t.Run("CanceledPutLeavesNothing", func(t *testing.T) {
+		s := open(t)
+		cctx, cancel := context.WithCancel(ctx)
+		r := io.MultiReader(bytes.NewReader(make([]byte, 1<<20)), cancelingReader{cancel})
+		if _, err := s.Put(cctx, "canceled", r); err == nil {
+			t.Fatal("Put survived cancellation")
+		}
+		if _, err := s.Open(ctx, "canceled"); !errors.Is(err, meshops.ErrNotFound) {
+			t.Errorf("Open after canceled Put: %v", err)
+		}
+	})
+	t.Run("DeleteAndList", func(t *testing.T) {
+		s := open(t)
+		for _, k := range []string{"x/1", "x/2", "y/1"} {
+			if _, err := s.Put(ctx, k, bytes.NewReader([]byte(k))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		keys, err := s.List(ctx, "x/")
+		if err != nil || !slices.Equal(keys, []string{"x/1", "x/2"}) {
+			t.Errorf("List x/: %v %v", keys, err)
+		}
+		if err := s.Delete(ctx, "x/1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, "x/1"); err != nil {
+			t.Errorf("second Delete: %v", err)
+		}
+		if _, err := s.Open(ctx, "x/1"); !errors.Is(err, meshops.ErrNotFound) {
+			t.Errorf("Open deleted: %v", err)
+		}
+	})
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("client went away") }
+
+type cancelingReader struct{ cancel func() }
+
+func (c cancelingReader) Read([]byte) (int, error) {
+	c.cancel()
+	return 0, context.Canceled
+}
+
+// TestMetaStore runs the metadata conformance suite on stores made by open.
+func TestMetaStore(t *testing.T, open func(t *testing.T) meshops.MetaStore) {
+	t.Run("Files", func(t *testing.T) { testFiles(t, open(t)) })
+	t.Run("Uploads", func(t *testing.T) { testUploads(t, open(t)) })
+	t.Run("Keys", func(t *testing.T) { testKeys(t, open(t)) })
+}
+
+func newFile(owner string, created time.Time) *meshops.File {
+	return &meshops.File{
+		ID: uuid.NewString(), OwnerKeyID: owner, Name: "part.stl", Format: meshops.FormatSTLBinary,
+		SizeBytes: 684, SHA256: "ab", Units: meshops.UnitsMM, CreatedAt: created, BlobKey: "files/" + uuid.NewString(),
+		Mesh: &meshops.MeshInfo{Triangles: 12, BBoxMin: [3]float64{-1, -2, -3}, BBoxMax: [3]float64{1, 2, 3.5}},
+	}
+}
+
+func testFiles(t *testing.T, s meshops.MetaStore) {
+	ctx := context.Background()
+	base := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	f := newFile("k1", base)
+	f.SourceOperationID = uuid.NewString()
+	if err := s.CreateFile(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateFile(ctx, f); !errors.Is(err, meshops.ErrExists) {
+		t.Errorf("duplicate id: %v, want ErrExists", err)
+	}
+	got, err := s.GetFile(ctx, f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(*got.Mesh) != fmt.Sprint(*f.Mesh) || got.CreatedAt != f.CreatedAt || got.SourceOperationID != f.SourceOperationID ||
+		got.Name != f.Name || got.BlobKey != f.BlobKey || got.SizeBytes != f.SizeBytes {
+		t.Errorf("round trip: got %+v, want %+v", got, f)
+	}
+	if _, err := s.GetFile(ctx, uuid.NewString()); !errors.Is(err, meshops.ErrNotFound) {
+		t.Errorf("missing: %v", err)
+	}
+
+	// Pagination: 7 more files for k1 (one sharing a timestamp), 1 for k2.
+	ids := []string{f.ID}
+	for i := 1; i <= 7; i++ {
+		g := newFile("k1", base.Add(time.Duration(i/2)*time.Second))
+		if err := s.CreateFile(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, g.ID)
+	}
+	if err := s.CreateFile(ctx, newFile("k2", base)); err != nil {
+		t.Fatal(err)
+	}
+	var seen []*meshops.File
+	cursor := ""
+	for range 10 {
+		page, next, err := s.ListFiles(ctx, "k1", meshops.Page{Limit: 3, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, page...)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(seen) != 8 {
+		t.Fatalf("paged through %d files, want 8", len(seen))
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i].CreatedAt.After(seen[i-1].CreatedAt) {
+			t.Errorf("not newest first at %d", i)
+		}
+	}
+	if _, _, err := s.ListFiles(ctx, "k1", meshops.Page{Limit: 3, Cursor: "!!nonsense"}); !errors.Is(err, meshops.ErrBadCursor) {
+		t.Errorf("bad cursor: %v", err)
+	}
+
+	// Delete leaves a tombstone: Get says gone, the id stays taken.
+	if _, err := s.DeleteFile(ctx, f.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetFile(ctx, f.ID); !errors.Is(err, meshops.ErrGone) {
+		t.Errorf("get deleted: %v, want ErrGone", err)
+	}
+	if _, err := s.DeleteFile(ctx, f.ID); !errors.Is(err, meshops.ErrGone) {
+		t.Errorf("delete twice: %v, want ErrGone", err)
+	}
+	if ok, err := s.FileExists(ctx, f.ID); !ok || err != nil {
+		t.Errorf("deleted id must stay taken: %v %v", ok, err)
+	}
+	if err := s.CreateFile(ctx, f); !errors.Is(err, meshops.ErrExists) {
+		t.Errorf("reusing a deleted id: %v", err)
+	}
+	page, _, _ := s.ListFiles(ctx, "k1", meshops.Page{Limit: 100})
+	if len(page) != 7 {
+		t.Errorf("list after delete: %d files, want 7", len(page))
+	}
+}
+
+func testUploads(t *testing.T, s meshops.MetaStore) {
+	ctx := context.Background()
+	now := time.Now().UTC()
+	id := uuid.NewString()
+	if _, err := s.GetUpload(ctx, id); !errors.Is(err, meshops.ErrNotFound) {
+		t.Errorf("unknown upload: %v", err)
+	}
+	rep, up, err := s.PutChunk(ctx, id, "k1", meshops.Chunk{Index: 2, SizeBytes: 10, SHA256: "a", BlobKey: "c2"}, now, now.Add(time.Hour))
+	if err != nil || rep != nil || len(up.Chunks) != 1 || up.OwnerKeyID != "k1" {
+		t.Fatalf("first chunk: %v %v %+v", rep, err, up)
+	}
+	s.PutChunk(ctx, id, "k1", meshops.Chunk{Index: 0, SizeBytes: 5, SHA256: "b", BlobKey: "c0"}, now, now.Add(time.Hour))
+	rep, up, err = s.PutChunk(ctx, id, "k1", meshops.Chunk{Index: 2, SizeBytes: 7, SHA256: "c", BlobKey: "c2b"}, now, now.Add(time.Hour))
+	if err != nil || rep == nil || rep.BlobKey != "c2" {
+		t.Fatalf("replace: %+v %v", rep, err)
+	}
+	if len(up.Chunks) != 2 || up.Chunks[0].Index != 0 || up.Chunks[1].BlobKey != "c2b" || up.ReceivedBytes() != 12 {
+		t.Errorf("chunks %+v", up.Chunks)
+	}
+	if _, _, err := s.PutChunk(ctx, id, "k2", meshops.Chunk{Index: 1, SizeBytes: 1, BlobKey: "x"}, now, now); !errors.Is(err, meshops.ErrConflict) {
+		t.Errorf("other key's chunk: %v, want ErrConflict", err)
+	}
+	if _, err := s.BeginCommit(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BeginCommit(ctx, id); !errors.Is(err, meshops.ErrConflict) {
+		t.Errorf("second commit: %v", err)
+	}
+	if _, _, err := s.PutChunk(ctx, id, "k1", meshops.Chunk{Index: 1, SizeBytes: 1, BlobKey: "x"}, now, now); !errors.Is(err, meshops.ErrConflict) {
+		t.Errorf("chunk during commit: %v", err)
+	}
+	if _, err := s.BeginCommit(ctx, uuid.NewString()); !errors.Is(err, meshops.ErrNotFound) {
+		t.Errorf("commit unknown: %v", err)
+	}
+	if err := s.EndCommit(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BeginCommit(ctx, id); err != nil {
+		t.Errorf("commit after EndCommit: %v", err)
+	}
+	s.EndCommit(ctx, id)
+
+	old := uuid.NewString()
+	s.PutChunk(ctx, old, "k1", meshops.Chunk{Index: 0, SizeBytes: 1, BlobKey: "o"}, now.Add(-48*time.Hour), now.Add(-time.Hour))
+	exp, err := s.ExpiredUploads(ctx, now, 10)
+	if err != nil || len(exp) != 1 || exp[0].FileID != old || len(exp[0].Chunks) != 1 {
+		t.Errorf("expired: %+v %v", exp, err)
+	}
+	del, err := s.DeleteUpload(ctx, id)
+	if err != nil || len(del.Chunks) != 2 {
+		t.Errorf("delete: %+v %v", del, err)
+	}
+	if _, err := s.GetUpload(ctx, id); !errors.Is(err, meshops.ErrNotFound) {
+		t.Errorf("after delete: %v", err)
+	}
+}
+
+func testKeys(t *testing.T, s meshops.MetaStore) {
+	ctx := context.Background()
+	if n, err := s.CountKeys(ctx); n != 0 || err != nil {
+		t.Fatalf("empty store has %d keys (%v)", n, err)
+	}
+	exp := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	k := &meshops.Key{ID: uuid.NewString(), Name: "ci", Hash: "h1", Prefix: "mk_ab", Admin: true, CreatedAt: time.Now().UTC(), ExpiresAt: &exp}
+	if err := s.CreateKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	dup := *k
+	dup.ID, dup.Hash = uuid.NewString(), "h2"
+	if err := s.CreateKey(ctx, &dup); !errors.Is(err, meshops.ErrExists) {
+		t.Errorf("duplicate name: %v", err)
+	}
+	got, err := s.KeyByHash(ctx, "h1")
+	if err != nil || got.Name != "ci" || !got.Admin || got.ExpiresAt == nil || !got.ExpiresAt.Equal(exp) || got.RevokedAt != nil {
+		t.Fatalf("by hash: %+v %v", got, err)
+	}
+	if _, err := s.KeyByHash(ctx, "nope"); !errors.Is(err, meshops.ErrNotFound) {
+		t.Errorf("unknown hash: %v", err)
+	}
+	if err := s.RevokeKey(ctx, "ci", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.KeyByHash(ctx, "h1"); got.RevokedAt == nil {
+		t.Error("not revoked")
+	}
+	if err := s.RevokeKey(ctx, "nobody", time.Now()); !errors.Is(err, meshops.ErrNotFound) {
+		t.Errorf("revoke unknown: %v", err)
+	}
+	keys, err := s.ListKeys(ctx)
+	if err != nil || len(keys) != 1 {
+		t.Errorf("list: %d %v", len(keys), err)
+	}
+}
