@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/meshops/meshops/api"
+	"github.com/meshops/meshops/upload"
+)
+
+type serveFlags struct {
+	storeFlags
+	addr          string
+	maxFileBytes  int64
+	maxChunkBytes int64
+	uploadTTL     time.Duration
+	sweepEvery    time.Duration
+	corsOrigins   string
+	logLevel      string
+	shutdownGrace time.Duration
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var f serveFlags
+	fs := flag.NewFlagSet("meshops serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f.register(fs)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
+	fs.Int64Var(&f.maxFileBytes, "max-file-bytes", 512<<20, "largest accepted file in bytes (code 51)")
+	fs.Int64Var(&f.maxChunkBytes, "max-chunk-bytes", 32<<20, "largest accepted chunk in bytes (code 54)")
+	fs.DurationVar(&f.uploadTTL, "upload-ttl", 24*time.Hour, "an incomplete chunked upload expires this long after its last chunk")
+	fs.DurationVar(&f.sweepEvery, "sweep-interval", 10*time.Minute, "how often expired uploads are swept")
+	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated browser origins allowed by CORS, or * for any")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (JSON logs on stderr)")
+	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if f.maxFileBytes <= 0 || f.maxChunkBytes <= 0 {
+		return usageError{errors.New("--max-file-bytes and --max-chunk-bytes must be positive")}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return usageError{fmt.Errorf("--log-level %q: %v", f.logLevel, err)}
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	meta, err := f.openMeta(ctx)
+	if err != nil {
+		return err
+	}
+	defer meta.Close()
+	blobs, err := f.openBlobs(ctx)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
+	if path, err := bootstrapAdminKey(ctx, meta, f.dataDir); err != nil {
+		return fmt.Errorf("creating the admin key: %w", err)
+	} else if path != "" {
+		fmt.Fprintf(stdout, "Created an admin API key in %s (mode 0600). Use it: export MESHOPS_KEY=$(cat %s)\n", path, path)
+	}
+
+	uploads := upload.New(meta, blobs, upload.Config{MaxFileBytes: f.maxFileBytes, MaxChunkBytes: f.maxChunkBytes, UploadTTL: f.uploadTTL}, log, nil)
+	gin.SetMode(gin.ReleaseMode)
+	srv := &api.Server{Meta: meta, Blobs: blobs, Uploads: uploads, Log: log, Config: api.Config{AllowedOrigins: splitList(f.corsOrigins)}}
+
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "meshops listening on http://%s\n", ln.Addr())
+
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		sweepLoop(sweepCtx, uploads, f.sweepEvery, log)
+	}()
+	defer func() { stopSweep(); <-sweepDone }()
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", f.shutdownGrace.String())
+	shutCtx, cancel := context.WithTimeout(context.Background(), f.shutdownGrace)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	<-errc
+	return nil
+}
+
+func sweepLoop(ctx context.Context, uploads *upload.Service, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := uploads.SweepExpired(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sweeping expired uploads", "err", err)
+		} else if n > 0 {
+			log.Info("swept expired uploads", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
