@@ -7,6 +7,7 @@ require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/google/uuid v1.6.0
 	github.com/hschendel/stl v1.0.4
+	go.uber.org/goleak v1.3.0
 	gocloud.dev v0.47.0
 	modernc.org/sqlite v1.62.0
 )
