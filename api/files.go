@@ -54,7 +54,7 @@ func (s *Server) uploadFile(c *gin.Context) {
 		c.Error(err)
 		return
 	}
-	rec, err := s.Uploads.Receive(c, meta.Name, c.Request.ContentLength, c.Request.Body)
+	rec, err := s.Uploads.Receive(c.Request.Context(), meta.Name, c.Request.ContentLength, c.Request.Body)
 	if err != nil {
 		c.Error(err)
 		return
@@ -68,14 +68,14 @@ func (s *Server) uploadMeta(c *gin.Context, owner string, fields map[string]stri
 	if uerr != nil {
 		return upload.Meta{}, uerr
 	}
-	if err := s.Uploads.CheckNewID(c, fields["id"], "id"); err != nil {
+	if err := s.Uploads.CheckNewID(c.Request.Context(), fields["id"], "id"); err != nil {
 		return upload.Meta{}, err
 	}
 	return upload.Meta{ID: fields["id"], OwnerKeyID: owner, Name: fields["name"], Units: units}, nil
 }
 
 func (s *Server) createFile(c *gin.Context, rec *upload.Received, meta upload.Meta) {
-	f, err := s.Uploads.Create(c, rec, meta)
+	f, err := s.Uploads.Create(c.Request.Context(), rec, meta)
 	if err != nil {
 		c.Error(err)
 		return
@@ -137,7 +137,7 @@ func (s *Server) receivePart(c *gin.Context, owner string, fields map[string]str
 		c.Error(err)
 		return
 	}
-	rec, err := s.Uploads.Receive(c, meta.Name, -1, part)
+	rec, err := s.Uploads.Receive(c.Request.Context(), meta.Name, -1, part)
 	if err != nil {
 		c.Error(err)
 		return
@@ -151,7 +151,7 @@ func (s *Server) listFiles(c *gin.Context) {
 		c.Error(err)
 		return
 	}
-	files, next, err := s.Meta.ListFiles(c, callerKey(c).ID, page)
+	files, next, err := s.Meta.ListFiles(c.Request.Context(), callerKey(c).ID, page)
 	if errors.Is(err, meshops.ErrBadCursor) {
 		c.Error(meshops.InvalidParam("cursor", "Use the nextCursor of the previous page."))
 		return
@@ -188,7 +188,7 @@ func pageParams(c *gin.Context) (meshops.Page, error) {
 // like a missing one; a deleted one of the caller's is 410.
 func (s *Server) ownedFile(c *gin.Context) (*meshops.File, bool) {
 	id := c.Param("id")
-	f, err := s.Meta.GetFile(c, id)
+	f, err := s.Meta.GetFile(c.Request.Context(), id)
 	switch {
 	case err == nil && f.OwnerKeyID == callerKey(c).ID:
 		return f, true
@@ -215,7 +215,7 @@ func (s *Server) fileContent(c *gin.Context) {
 	if !ok {
 		return
 	}
-	b, err := s.Blobs.Open(c, f.BlobKey)
+	b, err := s.Blobs.Open(c.Request.Context(), f.BlobKey)
 	if err != nil {
 		c.Error(err)
 		return
@@ -234,7 +234,7 @@ func (s *Server) deleteFile(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, err := s.Meta.DeleteFile(c, f.ID); err != nil {
+	if _, err := s.Meta.DeleteFile(c.Request.Context(), f.ID); err != nil {
 		if errors.Is(err, meshops.ErrGone) {
 			c.Error(meshops.ParamErrorf(meshops.CodeFileNotFound, "id", "File %s was deleted.", f.ID).WithStatus(http.StatusGone))
 			return
@@ -242,7 +242,7 @@ func (s *Server) deleteFile(c *gin.Context) {
 		c.Error(err)
 		return
 	}
-	if err := s.Blobs.Delete(c, f.BlobKey); err != nil {
+	if err := s.Blobs.Delete(c.Request.Context(), f.BlobKey); err != nil {
 		s.Log.Warn("deleting file blob", "file", f.ID, "err", err)
 	}
 	c.Status(http.StatusNoContent)

@@ -158,7 +158,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	k, err := s.Meta.KeyByHash(c, HashKey(secret))
+	k, err := s.Meta.KeyByHash(c.Request.Context(), HashKey(secret))
 	switch {
 	case errors.Is(err, meshops.ErrNotFound):
 		c.Error(meshops.Errorf(meshops.CodeAccessDenied, "The API key is not valid."))

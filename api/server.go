@@ -44,7 +44,8 @@ func (s *Server) Handler() http.Handler {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.ContextWithFallback = true
+	// Handlers pass c.Request.Context() (never the pooled *gin.Context) to
+	// stores: drivers may watch a context from another goroutine.
 	r.Use(s.requestID, s.accessLog, s.recovery, s.cors, s.errors)
 	r.NoRoute(func(c *gin.Context) {
 		c.Error(meshops.Errorf(meshops.CodeInvalidRequest, "No route %s %s; see /api/v1/openapi.json for the API.", c.Request.Method, c.Request.URL.Path).WithStatus(http.StatusNotFound))
@@ -75,7 +76,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	check := s.Ready
 	if check == nil {

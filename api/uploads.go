@@ -29,7 +29,7 @@ func (s *Server) putChunk(c *gin.Context) {
 		return
 	}
 	sums := upload.ChunkChecksums{MD5Base64: c.GetHeader("Content-MD5"), SHA256Hex: c.GetHeader("X-Chunk-Sha256")}
-	up, chunk, err := s.Uploads.PutChunk(c, callerKey(c).ID, c.Param("fileId"), index, c.Request.ContentLength, c.Request.Body, sums)
+	up, chunk, err := s.Uploads.PutChunk(c.Request.Context(), callerKey(c).ID, c.Param("fileId"), index, c.Request.ContentLength, c.Request.Body, sums)
 	if err != nil {
 		c.Error(err)
 		return
@@ -41,7 +41,7 @@ func (s *Server) putChunk(c *gin.Context) {
 }
 
 func (s *Server) getUpload(c *gin.Context) {
-	up, err := s.Uploads.GetUpload(c, callerKey(c).ID, c.Param("fileId"))
+	up, err := s.Uploads.GetUpload(c.Request.Context(), callerKey(c).ID, c.Param("fileId"))
 	if err != nil {
 		c.Error(err)
 		return
@@ -55,7 +55,7 @@ func (s *Server) commitUpload(c *gin.Context) {
 		c.Error(err)
 		return
 	}
-	f, err := s.Uploads.Commit(c, callerKey(c).ID, c.Param("fileId"), req)
+	f, err := s.Uploads.Commit(c.Request.Context(), callerKey(c).ID, c.Param("fileId"), req)
 	if err != nil {
 		c.Error(err)
 		return
@@ -65,7 +65,7 @@ func (s *Server) commitUpload(c *gin.Context) {
 }
 
 func (s *Server) abortUpload(c *gin.Context) {
-	if err := s.Uploads.Abort(c, callerKey(c).ID, c.Param("fileId")); err != nil {
+	if err := s.Uploads.Abort(c.Request.Context(), callerKey(c).ID, c.Param("fileId")); err != nil {
 		c.Error(err)
 		return
 	}
