@@ -63,7 +63,8 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 	name := fs.String("name", "", "the key's name (unique), e.g. the client it is for")
 	admin := fs.Bool("admin", false, "an admin key (may list keys over HTTP)")
 	expires := fs.String("expires", "", "expiry: an RFC 3339 time (2027-01-31T00:00:00Z) or a duration from now (720h)")
-	if err := parseFlags(fs, args[1:], getenv); err != nil {
+	positional, err := parseFlags(fs, args[1:], getenv)
+	if err != nil {
 		return err
 	}
 	meta, err := st.openMeta(ctx)
@@ -104,8 +105,8 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 		tw.Flush()
 	case "revoke":
 		target := *name
-		if fs.NArg() > 0 {
-			target = fs.Arg(0)
+		if len(positional) > 0 {
+			target = positional[0]
 		}
 		if target == "" {
 			return usageError{fmt.Errorf("keys revoke needs a key name or id")}

@@ -69,7 +69,9 @@ type usageError struct{ error }
 
 // parseFlags parses args into fs after taking defaults from MESHOPS_<FLAG>
 // environment variables (flag "max-file-bytes" ← MESHOPS_MAX_FILE_BYTES).
-func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+// Flags may come before or after positional arguments ("keys revoke NAME
+// --data-dir X" works); the positionals are returned in order.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) ([]string, error) {
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		name := "MESHOPS_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -80,13 +82,20 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 		}
 	})
 	if envErr != nil {
-		return envErr
+		return nil, envErr
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
 		}
-		return usageError{err}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	return nil
 }

@@ -42,8 +42,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated browser origins allowed by CORS, or * for any")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (JSON logs on stderr)")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
-	if err := parseFlags(fs, args, getenv); err != nil {
+	if positional, err := parseFlags(fs, args, getenv); err != nil {
 		return err
+	} else if len(positional) > 0 {
+		return usageError{fmt.Errorf("serve takes no arguments, got %q", positional)}
 	}
 	if f.maxFileBytes <= 0 || f.maxChunkBytes <= 0 {
 		return usageError{errors.New("--max-file-bytes and --max-chunk-bytes must be positive")}
