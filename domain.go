@@ -164,6 +164,11 @@ type Upload struct {
 	ExpiresAt  time.Time
 	Committing bool
 	Chunks     []Chunk // ordered by Index
+	// Length is the total size declared up front (tus Upload-Length); 0 if
+	// the client did not declare one (chunked uploads).
+	Length int64
+	// Metadata is client metadata sent at creation (tus Upload-Metadata).
+	Metadata map[string]string
 }
 
 // ReceivedBytes is the sum of the chunk sizes.

@@ -59,6 +59,9 @@ type UploadStore interface {
 	// as it is now. An upload owned by another key: ErrConflict. While the
 	// upload is being committed: ErrConflict.
 	PutChunk(ctx context.Context, fileID, ownerKeyID string, c Chunk, now, expiresAt time.Time) (replaced *Chunk, u *Upload, err error)
+	// CreateUpload creates an empty upload (for protocols that declare it
+	// first, like tus); ErrExists if the id is taken.
+	CreateUpload(ctx context.Context, u *Upload) error
 	// GetUpload returns the upload with its chunks; ErrNotFound if there is none.
 	GetUpload(ctx context.Context, fileID string) (*Upload, error)
 	// BeginCommit flags the upload as committing; ErrConflict if it already is.

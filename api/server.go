@@ -71,6 +71,8 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/uploads/:fileId/commit", s.commitUpload)
 	v1.DELETE("/uploads/:fileId", s.abortUpload)
 
+	s.tusRoutes(r, v1)
+
 	v1.GET("/keys", s.requireAdmin, s.listKeys)
 	return r
 }

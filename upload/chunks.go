@@ -60,10 +60,37 @@ func (s *Service) PutChunk(ctx context.Context, owner, fileID string, index int,
 		return nil, nil, tooLarge(s.cfg.MaxFileBytes)
 	}
 
-	cr := &chunkReader{r: body, chunkLimit: s.cfg.MaxChunkBytes, fileLimit: s.cfg.MaxFileBytes - others, h: sha256.New()}
+	var extra hash.Hash
 	if sums.MD5Base64 != "" {
-		cr.md5 = md5.New()
+		extra = md5.New()
 	}
+	verify := func(gotSHA string, extra hash.Hash) *meshops.Error { return checkChunkSums(sums, gotSHA, extra) }
+	lim := chunkLimits{chunk: s.cfg.MaxChunkBytes, file: s.cfg.MaxFileBytes - others, tooBig: func() *meshops.Error { return chunkTooLarge(s.cfg.MaxChunkBytes) }}
+	up, chunk, err := s.storeChunk(ctx, owner, fileID, index, body, lim, extra, verify)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Concurrent chunks may each have passed the running-total check.
+	if up.ReceivedBytes() > s.cfg.MaxFileBytes {
+		s.discardUpload(ctx, fileID)
+		return nil, nil, tooLarge(s.cfg.MaxFileBytes)
+	}
+	return up, chunk, nil
+}
+
+// chunkLimits bound one chunk: its own size (tooBig when exceeded) and the
+// room left under the file limit (51, and the upload is discarded).
+type chunkLimits struct {
+	chunk, file int64
+	tooBig      func() *meshops.Error
+}
+
+// storeChunk streams body into a new chunk blob, hashing it (sha256, plus
+// extra if not nil), lets verify refuse it, then records it, replacing any
+// chunk with the same index.
+func (s *Service) storeChunk(ctx context.Context, owner, fileID string, index int, body io.Reader, lim chunkLimits, extra hash.Hash,
+	verify func(sha256Hex string, extra hash.Hash) *meshops.Error) (*meshops.Upload, *meshops.Chunk, error) {
+	cr := &chunkReader{r: body, lim: lim, h: sha256.New(), extra: extra}
 	key := fmt.Sprintf("uploads/%s-%06d-%s", fileID, index, uuid.NewString()) // flat: no directory left behind
 	n, err := s.blobs.Put(ctx, key, cr)
 	if err != nil {
@@ -76,7 +103,7 @@ func (s *Service) PutChunk(ctx context.Context, owner, fileID string, index int,
 		return nil, nil, internal(err)
 	}
 	chunk := meshops.Chunk{Index: index, SizeBytes: n, SHA256: hex.EncodeToString(cr.h.Sum(nil)), BlobKey: key}
-	if e := checkChunkSums(sums, chunk.SHA256, cr.md5); e != nil {
+	if e := verify(chunk.SHA256, extra); e != nil {
 		s.blobs.Delete(context.Background(), key)
 		return nil, nil, e
 	}
@@ -95,11 +122,6 @@ func (s *Service) PutChunk(ctx context.Context, owner, fileID string, index int,
 	if replaced != nil {
 		s.blobs.Delete(context.Background(), replaced.BlobKey)
 	}
-	// Concurrent chunks may each have passed the running-total check.
-	if up.ReceivedBytes() > s.cfg.MaxFileBytes {
-		s.discardUpload(ctx, fileID)
-		return nil, nil, tooLarge(s.cfg.MaxFileBytes)
-	}
 	return up, &chunk, nil
 }
 
@@ -116,32 +138,31 @@ func checkChunkSums(sums ChunkChecksums, gotSHA string, md5h hash.Hash) *meshops
 	return nil
 }
 
-// chunkReader enforces the chunk and running-total limits while hashing.
+// chunkReader enforces the chunk limits while hashing.
 type chunkReader struct {
-	r          io.Reader
-	n          int64
-	chunkLimit int64
-	fileLimit  int64
-	overFile   bool
-	h, md5     hash.Hash
+	r        io.Reader
+	n        int64
+	lim      chunkLimits
+	overFile bool
+	h, extra hash.Hash
 }
 
 func (c *chunkReader) Read(p []byte) (int, error) {
-	if rest := min(c.chunkLimit, c.fileLimit) + 1 - c.n; int64(len(p)) > rest {
+	if rest := min(c.lim.chunk, c.lim.file) + 1 - c.n; int64(len(p)) > rest {
 		p = p[:rest]
 	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	switch {
-	case c.n > c.chunkLimit:
-		return 0, chunkTooLarge(c.chunkLimit)
-	case c.n > c.fileLimit:
+	case c.n > c.lim.chunk:
+		return 0, c.lim.tooBig()
+	case c.n > c.lim.file:
 		c.overFile = true
 		return 0, meshops.Errorf(meshops.CodeFileTooLarge, "The upload's chunks add up to more than the maximum file size; the upload was discarded.")
 	}
 	c.h.Write(p[:n])
-	if c.md5 != nil {
-		c.md5.Write(p[:n])
+	if c.extra != nil {
+		c.extra.Write(p[:n])
 	}
 	if err == io.EOF && c.n == 0 {
 		return 0, meshops.Errorf(meshops.CodeChunkEmpty, "The chunk has no content.")

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -47,11 +48,13 @@ func (c Config) withDefaults() Config {
 
 // Service applies the upload rules to a metadata store and a blob store.
 type Service struct {
-	meta  meshops.MetaStore
-	blobs meshops.BlobStore
-	cfg   Config
-	log   *slog.Logger
-	now   func() time.Time
+	meta    meshops.MetaStore
+	blobs   meshops.BlobStore
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	locksMu sync.Mutex
+	locks   map[string]*uploadLock // upload id → lock, for appends
 }
 
 // New returns a Service. now may be nil (time.Now).
@@ -62,7 +65,7 @@ func New(meta meshops.MetaStore, blobs meshops.BlobStore, cfg Config, log *slog.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{meta: meta, blobs: blobs, cfg: cfg.withDefaults(), log: log, now: now}
+	return &Service{meta: meta, blobs: blobs, cfg: cfg.withDefaults(), log: log, now: now, locks: map[string]*uploadLock{}}
 }
 
 // Config returns the limits in force.

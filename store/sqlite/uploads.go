@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -58,6 +59,20 @@ func (s *Store) PutChunk(ctx context.Context, fileID, owner string, c meshops.Ch
 	return replaced, up, nil
 }
 
+// CreateUpload inserts an upload without chunks.
+func (s *Store) CreateUpload(ctx context.Context, u *meshops.Upload) error {
+	md, err := json.Marshal(u.Metadata)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO uploads (file_id, owner_key_id, created_at, updated_at, expires_at, length, metadata) VALUES (?,?,?,?,?,?,?)`,
+		u.FileID, u.OwnerKeyID, nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.ExpiresAt), u.Length, string(md))
+	if err != nil && isUniqueViolation(err) {
+		return fmt.Errorf("upload %s: %w", u.FileID, meshops.ErrExists)
+	}
+	return err
+}
+
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -66,8 +81,9 @@ type querier interface {
 func getUpload(ctx context.Context, q querier, fileID string) (*meshops.Upload, error) {
 	u := meshops.Upload{FileID: fileID}
 	var created, updated, expires int64
-	err := q.QueryRowContext(ctx, `SELECT owner_key_id, created_at, updated_at, expires_at, committing FROM uploads WHERE file_id = ?`, fileID).
-		Scan(&u.OwnerKeyID, &created, &updated, &expires, &u.Committing)
+	var md string
+	err := q.QueryRowContext(ctx, `SELECT owner_key_id, created_at, updated_at, expires_at, committing, length, metadata FROM uploads WHERE file_id = ?`, fileID).
+		Scan(&u.OwnerKeyID, &created, &updated, &expires, &u.Committing, &u.Length, &md)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("upload %s: %w", fileID, meshops.ErrNotFound)
 	}
@@ -75,6 +91,9 @@ func getUpload(ctx context.Context, q querier, fileID string) (*meshops.Upload, 
 		return nil, err
 	}
 	u.CreatedAt, u.UpdatedAt, u.ExpiresAt = fromNanos(created), fromNanos(updated), fromNanos(expires)
+	if err := json.Unmarshal([]byte(md), &u.Metadata); err != nil {
+		return nil, fmt.Errorf("upload %s metadata: %w", fileID, err)
+	}
 	rows, err := q.QueryContext(ctx, `SELECT idx, size_bytes, sha256, blob_key FROM upload_chunks WHERE file_id = ? ORDER BY idx`, fileID)
 	if err != nil {
 		return nil, err

@@ -240,6 +240,21 @@ func testUploads(t *testing.T, s meshops.MetaStore) {
 	}
 	s.EndCommit(ctx, id)
 
+	tusID := uuid.NewString()
+	tu := &meshops.Upload{FileID: tusID, OwnerKeyID: "k1", CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour),
+		Length: 1234, Metadata: map[string]string{"filename": "a b.stl", "units": "inch"}}
+	if err := s.CreateUpload(ctx, tu); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateUpload(ctx, tu); !errors.Is(err, meshops.ErrExists) {
+		t.Errorf("create twice: %v", err)
+	}
+	got, err := s.GetUpload(ctx, tusID)
+	if err != nil || got.Length != 1234 || got.Metadata["filename"] != "a b.stl" || len(got.Chunks) != 0 {
+		t.Errorf("created upload: %+v %v", got, err)
+	}
+	s.DeleteUpload(ctx, tusID)
+
 	old := uuid.NewString()
 	s.PutChunk(ctx, old, "k1", meshops.Chunk{Index: 0, SizeBytes: 1, BlobKey: "o"}, now.Add(-48*time.Hour), now.Add(-time.Hour))
 	exp, err := s.ExpiredUploads(ctx, now, 10)
