@@ -66,8 +66,11 @@ func Analyze(ctx context.Context, m *Mesh, opt AnalyzeOptions) (*Report, error) 
 		return nil, err
 	}
 
+	// Fans around vertices on the other core.
+	nonManifoldVertices := make(chan int, 1)
+	go func() { nonManifoldVertices <- countNonManifoldVertices(m, edges) }()
+
 	shells := newUnionFind(len(m.Triangles))
-	corners := newUnionFind(3 * len(m.Triangles)) // corner 3t+k is vertex k of triangle t
 	boundary := newUnionFind(len(m.Vertices))
 	onBoundary := make([]bool, len(m.Vertices))
 	var openTris []uint32 // a triangle per boundary or non-manifold edge: its shell is not closed
@@ -85,8 +88,6 @@ func Analyze(ctx context.Context, m *Mesh, opt AnalyzeOptions) (*Report, error) 
 			if uses[0].forward == uses[1].forward {
 				r.MisorientedEdges++
 			}
-			corners.union(uses[0].loCorner(), uses[1].loCorner())
-			corners.union(uses[0].hiCorner(), uses[1].hiCorner())
 		default:
 			r.NonManifoldEdges++
 			openTris = append(openTris, uses[0].tri)
@@ -100,9 +101,6 @@ func Analyze(ctx context.Context, m *Mesh, opt AnalyzeOptions) (*Report, error) 
 			}
 		}
 	})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	for _, d := range dup {
 		if d {
 			r.DuplicateTriangles++
@@ -141,23 +139,9 @@ func Analyze(ctx context.Context, m *Mesh, opt AnalyzeOptions) (*Report, error) 
 			r.Holes++
 		}
 	}
-	// Non-manifold vertices: more than one fan of corners joined by manifold edges.
-	fans := make([]uint8, len(m.Vertices))
-	for t, tri := range m.Triangles {
-		if tri[0] == tri[1] || tri[1] == tri[2] || tri[0] == tri[2] {
-			continue
-		}
-		for k := range 3 {
-			c := uint32(3*t + k)
-			if corners.find(c) == c && fans[tri[k]] < 2 {
-				fans[tri[k]]++
-			}
-		}
-	}
-	for _, f := range fans {
-		if f > 1 {
-			r.NonManifoldVertices++
-		}
+	r.NonManifoldVertices = <-nonManifoldVertices
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	r.Watertight = r.BoundaryEdges == 0 && r.NonManifoldEdges == 0
 
@@ -190,4 +174,34 @@ func measureTriangles(m *Mesh, vol []float64, minArea float64) (area float64, de
 		}
 	}
 	return area, degenerate
+}
+
+// countNonManifoldVertices counts vertices whose proper triangles form more
+// than one fan, a fan being triangles joined through manifold (two-use)
+// edges around the vertex: two cones touching at their tips, or the ends of
+// an edge shared by four triangles.
+func countNonManifoldVertices(m *Mesh, edges *edgeIndex) int {
+	corners := newUnionFind(3 * len(m.Triangles)) // corner 3t+k is vertex k of triangle t
+	edges.each(func(_ uint32, uses []edgeUse) {
+		if len(uses) == 2 {
+			corners.union(uses[0].loCorner(), uses[1].loCorner())
+			corners.union(uses[0].hiCorner(), uses[1].hiCorner())
+		}
+	})
+	fans := make([]uint8, len(m.Vertices))
+	n := 0
+	for t, tri := range m.Triangles {
+		if tri[0] == tri[1] || tri[1] == tri[2] || tri[0] == tri[2] {
+			continue
+		}
+		for k := range 3 {
+			c := uint32(3*t + k)
+			if v := tri[k]; corners.find(c) == c && fans[v] < 2 { // one root corner per fan
+				if fans[v]++; fans[v] == 2 {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }

@@ -45,3 +45,21 @@ func BenchmarkAnalyze(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkIntersections(b *testing.B) {
+	m := readCorpusSTL(b, "igea_loop1.stl")
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := CountIntersectingTriangles(context.Background(), m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBVHBuild(b *testing.B) {
+	m := readCorpusSTL(b, "igea_loop1.stl")
+	b.ResetTimer()
+	for b.Loop() {
+		NewBVH(m)
+	}
+}

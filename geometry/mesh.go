@@ -43,10 +43,9 @@ func (m *Mesh) Clone() *Mesh {
 // in expected O(1) per corner with an open-addressing hash table whose slots
 // carry the key, so a probe touches one cache line.
 type MeshBuilder struct {
-	mesh   Mesh
-	slots  []weldSlot
-	mask   uint32
-	recent [1024]weldSlot // direct-mapped cache of recent vertices: neighbours in a file share corners
+	mesh  Mesh
+	slots []weldSlot
+	mask  uint32
 }
 
 type weldSlot struct {
@@ -102,19 +101,13 @@ func canon(f float32) uint32 {
 // Vertex returns the index of position v, adding it if it is new.
 func (b *MeshBuilder) Vertex(v Vec3) uint32 {
 	x, y, z := canon(v[0]), canon(v[1]), canon(v[2])
-	h := hashVec(x, y, z)
-	c := &b.recent[h&1023]
-	if c.idx != 0 && c.x == x && c.y == y && c.z == z {
-		return c.idx - 1
-	}
-	i := h & b.mask
+	i := hashVec(x, y, z) & b.mask
 	for {
 		s := &b.slots[i]
 		if s.idx == 0 {
 			break
 		}
 		if s.x == x && s.y == y && s.z == z {
-			*c = *s
 			return s.idx - 1
 		}
 		i = (i + 1) & b.mask
@@ -122,7 +115,6 @@ func (b *MeshBuilder) Vertex(v Vec3) uint32 {
 	idx := uint32(len(b.mesh.Vertices))
 	b.mesh.Vertices = append(b.mesh.Vertices, v)
 	b.slots[i] = weldSlot{x, y, z, idx + 1}
-	*c = b.slots[i]
 	if uint32(len(b.mesh.Vertices))*2 > b.mask {
 		b.grow(len(b.mesh.Vertices) * 2)
 	}
