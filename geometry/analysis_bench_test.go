@@ -2,6 +2,7 @@ package geometry
 
 import (
 	"context"
+	"io"
 	"os"
 	"testing"
 )
@@ -61,5 +62,20 @@ func BenchmarkBVHBuild(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		NewBVH(m)
+	}
+}
+
+// BenchmarkExport writes igea_loop1.stl's mesh in each format (to io.Discard;
+// the whole-command comparison with assimp reads and writes files).
+func BenchmarkExport(b *testing.B) {
+	m := readCorpusSTL(b, "igea_loop1.stl")
+	for _, f := range writeFormats {
+		b.Run(string(f), func(b *testing.B) {
+			for b.Loop() {
+				if err := WriteModel(io.Discard, m, f, "igea"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
