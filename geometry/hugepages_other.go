@@ -1,0 +1,5 @@
+//go:build !linux
+
+package geometry
+
+func adviseHuge[T any](s []T) {}
