@@ -91,6 +91,7 @@ type MetaStore interface {
 	FileStore
 	UploadStore
 	KeyStore
+	OperationStore
 	Ping(ctx context.Context) error
 	Close() error
 }

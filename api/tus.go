@@ -222,4 +222,3 @@ func parseTusChecksum(h string) (*upload.Checksum, error) {
 	}
 	return &upload.Checksum{Hash: hh, Want: want}, nil
 }
-

@@ -106,6 +106,83 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) meshops.MetaStore) {
 	t.Run("Files", func(t *testing.T) { testFiles(t, open(t)) })
 	t.Run("Uploads", func(t *testing.T) { testUploads(t, open(t)) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open(t)) })
+	t.Run("Operations", func(t *testing.T) { testOperations(t, open(t)) })
+}
+
+func testOperations(t *testing.T, s meshops.MetaStore) {
+	ctx := context.Background()
+	base := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	mk := func(owner, typ, file string, i int) *meshops.Operation {
+		return &meshops.Operation{ID: uuid.NewString(), OwnerKeyID: owner, Type: typ, FileID: file, Params: []byte(`{"a":1}`),
+			Status: meshops.StatusQueued, CreatedAt: base.Add(time.Duration(i) * time.Second)}
+	}
+	enqueued := 0
+	op := mk("k1", "analyze", "f1", 0)
+	op.IdempotencyKey = "idem-1"
+	op.CallbackURL = "https://example.com/hook"
+	got, err := s.CreateOperation(ctx, op, func(ctx context.Context, tx any) error { enqueued++; return nil })
+	if err != nil || got.ID != op.ID || enqueued != 1 {
+		t.Fatalf("create: %v %v", got, err)
+	}
+	again := mk("k1", "analyze", "f1", 1)
+	again.IdempotencyKey = "idem-1"
+	got, err = s.CreateOperation(ctx, again, func(ctx context.Context, tx any) error { enqueued++; return nil })
+	if !errors.Is(err, meshops.ErrExists) || got.ID != op.ID || enqueued != 1 {
+		t.Errorf("same idempotency key: %v %v (enqueued %d)", got, err, enqueued)
+	}
+	other := mk("k2", "analyze", "f1", 1)
+	other.IdempotencyKey = "idem-1" // another owner may use the same key
+	if _, err := s.CreateOperation(ctx, other, nil); err != nil {
+		t.Errorf("other owner, same key: %v", err)
+	}
+	failing := mk("k1", "scale", "f2", 2)
+	if _, err := s.CreateOperation(ctx, failing, func(ctx context.Context, tx any) error { return errors.New("queue down") }); err == nil {
+		t.Error("a failed enqueue must fail the insert")
+	}
+	if _, err := s.GetOperation(ctx, failing.ID); !errors.Is(err, meshops.ErrNotFound) {
+		t.Errorf("row kept after failed enqueue: %v", err)
+	}
+	for i := 3; i < 8; i++ {
+		s.CreateOperation(ctx, mk("k1", []string{"scale", "export"}[i%2], "f2", i), nil)
+	}
+	// Two scale operations (i = 4, 6), one per page, newest first.
+	list, next, err := s.ListOperations(ctx, "k1", meshops.OperationFilter{Type: "scale"}, meshops.Page{Limit: 1})
+	if err != nil || len(list) != 1 || next == "" {
+		t.Fatalf("list: %d %q %v", len(list), next, err)
+	}
+	rest, next2, _ := s.ListOperations(ctx, "k1", meshops.OperationFilter{Type: "scale"}, meshops.Page{Limit: 1, Cursor: next})
+	if len(rest) != 1 || next2 != "" || !rest[0].CreatedAt.Before(list[0].CreatedAt) {
+		t.Errorf("second page: %d %q", len(rest), next2)
+	}
+	if n, _ := s.ActiveOperationsOnFile(ctx, "f2"); n != 5 {
+		t.Errorf("active on f2: %d", n)
+	}
+	now := base.Add(time.Hour)
+	up, err := s.UpdateOperation(ctx, op.ID, func(o *meshops.Operation) error {
+		o.Status, o.StartedAt, o.Attempts, o.Progress = meshops.StatusRunning, &now, 1, 40
+		return nil
+	})
+	if err != nil || up.Status != meshops.StatusRunning {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateOperation(ctx, op.ID, func(o *meshops.Operation) error { return errors.New("no") }); err == nil {
+		t.Error("fn error must abort")
+	}
+	s.UpdateOperation(ctx, op.ID, func(o *meshops.Operation) error {
+		o.Status, o.FinishedAt, o.Result, o.Progress = meshops.StatusSucceeded, &now, []byte(`{"ok":true}`), 100
+		return nil
+	})
+	g, _ := s.GetOperation(ctx, op.ID)
+	if g.Status != meshops.StatusSucceeded || string(g.Result) != `{"ok":true}` || g.Attempts != 1 || g.StartedAt == nil ||
+		g.CallbackURL != op.CallbackURL || string(g.Params) != `{"a":1}` {
+		t.Errorf("after updates: %+v", g)
+	}
+	if n, _ := s.CountOperations(ctx, meshops.StatusQueued); n != 6 {
+		t.Errorf("queued: %d", n)
+	}
+	if q, _ := s.OperationsInStatus(ctx, meshops.StatusQueued, 100); len(q) != 6 {
+		t.Errorf("in status: %d", len(q))
+	}
 }
 
 func newFile(owner string, created time.Time) *meshops.File {
