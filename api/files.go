@@ -242,8 +242,12 @@ func (s *Server) deleteFile(c *gin.Context) {
 		c.Error(err)
 		return
 	}
-	if err := s.Blobs.Delete(c.Request.Context(), f.BlobKey); err != nil {
-		s.Log.Warn("deleting file blob", "file", f.ID, "err", err)
+	// Operations reading the file keep it readable until they end (the
+	// engine deletes the bytes after the last one).
+	if n, err := s.Meta.ActiveOperationsOnFile(c.Request.Context(), f.ID); err != nil || n == 0 {
+		if err := s.Blobs.Delete(c.Request.Context(), f.BlobKey); err != nil {
+			s.Log.Warn("deleting file blob", "file", f.ID, "err", err)
+		}
 	}
 	c.Status(http.StatusNoContent)
 }

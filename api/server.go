@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/meshops/meshops"
+	"github.com/meshops/meshops/operations"
 	"github.com/meshops/meshops/upload"
 )
 
@@ -24,6 +25,7 @@ type Server struct {
 	Meta    meshops.MetaStore
 	Blobs   meshops.BlobStore
 	Uploads *upload.Service
+	Engine  *operations.Engine
 	Log     *slog.Logger
 	Config  Config
 	// Ready reports whether the service can take work (for /readyz); nil means
@@ -72,6 +74,9 @@ func (s *Server) Handler() http.Handler {
 	v1.DELETE("/uploads/:fileId", s.abortUpload)
 
 	s.tusRoutes(r, v1)
+	if s.Engine != nil {
+		s.operationRoutes(v1)
+	}
 
 	v1.GET("/keys", s.requireAdmin, s.listKeys)
 	return r

@@ -115,10 +115,23 @@ func (s *Service) CheckNewID(ctx context.Context, id, param string) *meshops.Err
 // else must be STL. declaredSize (-1 if unknown) lets an oversized upload be
 // refused before any byte is read. Nothing is kept if it fails.
 func (s *Service) Receive(ctx context.Context, name string, declaredSize int64, body io.Reader) (*Received, error) {
+	return s.receive(ctx, meshops.SourceFormatForName(name), declaredSize, body)
+}
+
+// ReceiveAs stores bytes of a known format (operation outputs): STL is
+// validated like an upload, other formats are stored as they are.
+func (s *Service) ReceiveAs(ctx context.Context, f meshops.Format, body io.Reader) (*Received, error) {
+	if f.IsSTL() {
+		f = ""
+	}
+	return s.receive(ctx, f, -1, body)
+}
+
+func (s *Service) receive(ctx context.Context, format meshops.Format, declaredSize int64, body io.Reader) (*Received, error) {
 	if declaredSize > s.cfg.MaxFileBytes {
 		return nil, tooLarge(s.cfg.MaxFileBytes)
 	}
-	rec := &Received{BlobKey: "files/" + uuid.NewString(), Format: meshops.SourceFormatForName(name)}
+	rec := &Received{BlobKey: "files/" + uuid.NewString(), Format: format}
 	v := newValidator(rec.Format == "", s.cfg.MaxFileBytes)
 	n, err := s.blobs.Put(ctx, rec.BlobKey, v.reader(body))
 	if err != nil {

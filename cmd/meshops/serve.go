@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,11 +10,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/meshops/meshops/api"
+	"github.com/meshops/meshops/operations"
 	"github.com/meshops/meshops/upload"
 )
 
@@ -27,6 +31,13 @@ type serveFlags struct {
 	corsOrigins   string
 	logLevel      string
 	shutdownGrace time.Duration
+	workers       int
+	opTimeout     time.Duration
+	maxQueued     int
+	maxTriangles  int
+	allowPrivate  bool
+	webhookSecret string
+	testOps       bool
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -41,7 +52,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&f.sweepEvery, "sweep-interval", 10*time.Minute, "how often expired uploads are swept")
 	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated browser origins allowed by CORS, or * for any")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (JSON logs on stderr)")
-	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
+	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long in-flight requests and running operations may take to finish")
+	fs.IntVar(&f.workers, "workers", 2, "operations run at once")
+	fs.DurationVar(&f.opTimeout, "operation-timeout", 10*time.Minute, "an operation running longer fails with code 72")
+	fs.IntVar(&f.maxQueued, "max-queued", 1000, "queued operations before new ones get 503 code 11")
+	fs.IntVar(&f.maxTriangles, "max-triangles", 5_000_000, "largest model stl-conversion builds (code 201 beyond)")
+	fs.BoolVar(&f.allowPrivate, "allow-private-callbacks", false, "let callbackUrl point to loopback and private addresses")
+	fs.StringVar(&f.webhookSecret, "webhook-secret", "", "key for webhook signatures (default: generated once into DATA_DIR/webhook-secret.txt)")
+	fs.BoolVar(&f.testOps, "enable-test-operations", false, "register the test-sleep and test-panic operation types (for tests)")
 	if positional, err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	} else if len(positional) > 0 {
@@ -73,8 +91,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	uploads := upload.New(meta, blobs, upload.Config{MaxFileBytes: f.maxFileBytes, MaxChunkBytes: f.maxChunkBytes, UploadTTL: f.uploadTTL}, log, nil)
+	secret, err := webhookSecret(f.webhookSecret, f.dataDir)
+	if err != nil {
+		return err
+	}
+	reg := operations.Default()
+	if f.testOps {
+		reg = reg.With(operations.TestSpecs()...)
+	}
+	engine, err := operations.NewEngine(ctx, meta.DB(), reg, meta, blobs, uploads, operations.Config{
+		Workers: f.workers, Timeout: f.opTimeout, MaxQueued: f.maxQueued, MaxTriangles: f.maxTriangles,
+		AllowPrivateCallbacks: f.allowPrivate, WebhookSecret: secret, Embedded: true,
+	}, log)
+	if err != nil {
+		return err
+	}
+	if err := engine.Start(ctx); err != nil {
+		return fmt.Errorf("starting workers: %w", err)
+	}
 	gin.SetMode(gin.ReleaseMode)
-	srv := &api.Server{Meta: meta, Blobs: blobs, Uploads: uploads, Log: log, Config: api.Config{AllowedOrigins: splitList(f.corsOrigins)}}
+	srv := &api.Server{Meta: meta, Blobs: blobs, Uploads: uploads, Engine: engine, Log: log, Config: api.Config{AllowedOrigins: splitList(f.corsOrigins)}}
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
@@ -106,11 +142,34 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("shutting down", "grace", f.shutdownGrace.String())
 	shutCtx, cancel := context.WithTimeout(context.Background(), f.shutdownGrace)
 	defer cancel()
-	if err := httpSrv.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
+	httpErr := httpSrv.Shutdown(shutCtx)
 	<-errc
+	// Running operations get the rest of the grace period, then are
+	// canceled and requeued (they run again after a restart).
+	if err := engine.Stop(shutCtx); err != nil {
+		log.Warn("stopping workers", "err", err)
+	}
+	if httpErr != nil {
+		return fmt.Errorf("shutdown: %w", httpErr)
+	}
 	return nil
+}
+
+// webhookSecret returns the configured secret, or one generated once into
+// DATA_DIR/webhook-secret.txt (mode 0600) and reused after.
+func webhookSecret(configured, dataDir string) ([]byte, error) {
+	if configured != "" {
+		return []byte(configured), nil
+	}
+	path := filepath.Join(dataDir, "webhook-secret.txt")
+	if b, err := os.ReadFile(path); err == nil {
+		return bytes.TrimSpace(b), nil
+	}
+	secret := newKeySecret()
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return []byte(secret), nil
 }
 
 func sweepLoop(ctx context.Context, uploads *upload.Service, every time.Duration, log *slog.Logger) {

@@ -1,0 +1,62 @@
+package operations
+
+import (
+	"regexp"
+
+	"github.com/meshops/meshops"
+)
+
+// ThumbnailParams: width and height 10…10000 px, whole numbers (500);
+// cameraAngleX/Y/Z −180…180° (501); format png (default) or jpeg;
+// background "#rrggbb" or "transparent" (png only).
+type ThumbnailParams struct {
+	Width        *float64 `json:"width"`
+	Height       *float64 `json:"height"`
+	CameraAngleX *float64 `json:"cameraAngleX"`
+	CameraAngleY *float64 `json:"cameraAngleY"`
+	CameraAngleZ *float64 `json:"cameraAngleZ"`
+	Format       string   `json:"format"`
+	Background   string   `json:"background"`
+}
+
+func newThumbnailParams() *ThumbnailParams {
+	w, h := 512.0, 512.0
+	return &ThumbnailParams{Width: &w, Height: &h, Format: "png", Background: "#ffffff"}
+}
+
+var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// Validate applies the rules.
+func (p *ThumbnailParams) Validate(*meshops.File) error {
+	for _, s := range []struct {
+		param string
+		v     *float64
+	}{{"width", p.Width}, {"height", p.Height}} {
+		if s.v == nil {
+			return required(s.param, "the image size in pixels (10 to 10000)")
+		}
+		if err := intInRange(meshops.CodeThumbnailSize, s.param, *s.v, 10, 10000, "Image "+s.param); err != nil {
+			return err
+		}
+	}
+	for _, s := range []struct {
+		param string
+		v     *float64
+	}{{"cameraAngleX", p.CameraAngleX}, {"cameraAngleY", p.CameraAngleY}, {"cameraAngleZ", p.CameraAngleZ}} {
+		if s.v != nil {
+			if err := inRange(meshops.CodeCameraAngle, s.param, *s.v, -180, 180, "Camera angle (degrees)"); err != nil {
+				return err
+			}
+		}
+	}
+	if p.Format != "png" && p.Format != "jpeg" {
+		return meshops.InvalidParam("format", "Use png or jpeg.")
+	}
+	if p.Background != "transparent" && !hexColour.MatchString(p.Background) {
+		return meshops.InvalidParam("background", "Use a colour such as #ffffff, or transparent.")
+	}
+	if p.Background == "transparent" && p.Format == "jpeg" {
+		return meshops.InvalidParam("background", "JPEG has no transparency: use png or a colour.")
+	}
+	return nil
+}
