@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/meshops/meshops"
 	"github.com/meshops/meshops/api"
+	"github.com/meshops/meshops/operations"
 	"github.com/meshops/meshops/store/blobstore"
 	"github.com/meshops/meshops/store/sqlite"
 	"github.com/meshops/meshops/upload"
@@ -46,6 +47,7 @@ type harness struct {
 	admin      string
 	clock      *clock
 	oaRouter   routers.Router
+	engine     *operations.Engine
 }
 
 type clock struct {
@@ -58,7 +60,14 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 type option func(*upload.Config, *api.Server)
 
+// engineOption tunes the harness's operation engine.
+type engineOption func(*operations.Config)
+
 func newHarness(t *testing.T, opts ...option) *harness {
+	return newHarnessWithEngine(t, nil, opts...)
+}
+
+func newHarnessWithEngine(t *testing.T, eng engineOption, opts ...option) *harness {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -79,9 +88,26 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	}
 	h.uploads = upload.New(meta, blobs, cfg, nil, h.clock.now)
 	h.server.Uploads = h.uploads
+	ecfg := operations.Config{Workers: 2, Embedded: true, WebhookSecret: []byte("test-secret"), PollInterval: 20 * time.Millisecond}
+	if eng != nil {
+		eng(&ecfg)
+	}
+	engine, err := operations.NewEngine(ctx, meta.DB(), operations.Default().With(operations.TestSpecs()...), meta, blobs, h.uploads, ecfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.engine = engine
+	h.server.Engine = engine
 	h.srv = httptest.NewServer(h.server.Handler())
 	t.Cleanup(func() {
+		h.srv.CloseClientConnections()
 		h.srv.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		engine.Stop(sctx)
+		cancel()
 		blobs.Close()
 		meta.Close()
 	})

@@ -1,6 +1,7 @@
 package operations
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -58,7 +59,14 @@ func (j *Job) LoadModel(ctx context.Context) (*geometry.Model, error) {
 		}
 		format = f
 	}
-	m, err := geometry.ReadModel(&geometry.SeekerReaderAt{R: b}, b.Size(), format, geometry.Limits{MaxTriangles: j.MaxTriangles})
+	ra := &geometry.SeekerReaderAt{R: b}
+	head := make([]byte, 16)
+	if n, _ := ra.ReadAt(head, 0); n > 0 {
+		if kind := notAModel(head[:n]); kind != "" {
+			return nil, meshops.Errorf(meshops.CodeNotConvertible, "%s is %s, not a 3D model.", j.Source.Name, kind)
+		}
+	}
+	m, err := geometry.ReadModel(ra, b.Size(), format, geometry.Limits{MaxTriangles: j.MaxTriangles})
 	switch {
 	case err == nil:
 		return m, nil
@@ -84,4 +92,26 @@ func (j *Job) StoreMesh(ctx context.Context, m *geometry.Mesh, name string, f me
 		write = func(w io.Writer) error { return geometry.WriteModel(w, m, gf, name) }
 	}
 	return j.Store(ctx, Output{Name: name, Format: f, Units: units, Write: write})
+}
+
+// notAModel names well-known non-model content (images, documents) from
+// its first bytes, or returns "".
+func notAModel(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("\x89PNG")):
+		return "a PNG image"
+	case bytes.HasPrefix(head, []byte("\xff\xd8\xff")):
+		return "a JPEG image"
+	case bytes.HasPrefix(head, []byte("GIF8")):
+		return "a GIF image"
+	case bytes.HasPrefix(head, []byte("RIFF")) && len(head) >= 12 && string(head[8:12]) == "WEBP":
+		return "a WebP image"
+	case bytes.HasPrefix(head, []byte("BM")) && len(head) >= 14:
+		return "a BMP image"
+	case bytes.HasPrefix(head, []byte("II*\x00")), bytes.HasPrefix(head, []byte("MM\x00*")):
+		return "a TIFF image"
+	case bytes.HasPrefix(head, []byte("%PDF")):
+		return "a PDF document"
+	}
+	return ""
 }

@@ -43,4 +43,6 @@ type panicParams struct{}
 
 func (p *panicParams) Validate(*meshops.File) error { return nil }
 
-func (p *panicParams) Run(context.Context, *Job) (any, error) { panic("test-panic: deliberate failure") }
+func (p *panicParams) Run(context.Context, *Job) (any, error) {
+	panic("test-panic: deliberate failure")
+}
