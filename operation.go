@@ -60,6 +60,8 @@ type OperationStore interface {
 	// already used by the owner (the existing operation is then returned).
 	CreateOperation(ctx context.Context, op *Operation, enqueue func(ctx context.Context, tx any) error) (*Operation, error)
 	GetOperation(ctx context.Context, id string) (*Operation, error)
+	// OperationByIdempotencyKey finds owner's operation made with key (ErrNotFound if none).
+	OperationByIdempotencyKey(ctx context.Context, ownerKeyID, key string) (*Operation, error)
 	ListOperations(ctx context.Context, ownerKeyID string, f OperationFilter, p Page) ([]*Operation, string, error)
 	// UpdateOperation applies fn to the current row inside a transaction and
 	// stores the result; fn returning an error aborts the change.

@@ -272,3 +272,5 @@ func expect(t *testing.T, what string, r *response, status, code int) {
 		t.Errorf("%s: got %d code %d, want %d code %d; body %.300s", what, r.status, r.errorCode(), status, code, r.body)
 	}
 }
+
+func jsonUnmarshal(s string, v any) { json.Unmarshal([]byte(s), v) }

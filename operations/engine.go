@@ -221,6 +221,11 @@ func (e *Engine) Submit(ctx context.Context, owner *meshops.Key, typ string, bod
 	if len(idempotencyKey) > 255 {
 		return nil, meshops.InvalidParam("Idempotency-Key", "At most 255 characters.")
 	}
+	if idempotencyKey != "" { // a retry is answered even when the queue is full
+		if op, err := e.meta.OperationByIdempotencyKey(ctx, owner.ID, idempotencyKey); err == nil {
+			return &Submitted{Op: op, Replayed: true}, nil
+		}
+	}
 	queued, err := e.meta.CountOperations(ctx, meshops.StatusQueued)
 	if err != nil {
 		return nil, err

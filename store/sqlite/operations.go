@@ -85,6 +85,15 @@ func (s *Store) GetOperation(ctx context.Context, id string) (*meshops.Operation
 	return op, err
 }
 
+// OperationByIdempotencyKey finds owner's operation made with key.
+func (s *Store) OperationByIdempotencyKey(ctx context.Context, owner, key string) (*meshops.Operation, error) {
+	op, err := scanOperation(s.db.QueryRowContext(ctx, `SELECT `+opColumns+` FROM operations WHERE owner_key_id = ? AND idempotency_key = ?`, owner, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("idempotency key %q: %w", key, meshops.ErrNotFound)
+	}
+	return op, err
+}
+
 // ListOperations pages through owner's operations, newest first.
 func (s *Store) ListOperations(ctx context.Context, owner string, f meshops.OperationFilter, p meshops.Page) ([]*meshops.Operation, string, error) {
 	after, afterID, err := decodeCursor(p.Cursor)

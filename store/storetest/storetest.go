@@ -130,6 +130,12 @@ func testOperations(t *testing.T, s meshops.MetaStore) {
 	if !errors.Is(err, meshops.ErrExists) || got.ID != op.ID || enqueued != 1 {
 		t.Errorf("same idempotency key: %v %v (enqueued %d)", got, err, enqueued)
 	}
+	if byKey, err := s.OperationByIdempotencyKey(ctx, "k1", "idem-1"); err != nil || byKey.ID != op.ID {
+		t.Errorf("by idempotency key: %v %v", byKey, err)
+	}
+	if _, err := s.OperationByIdempotencyKey(ctx, "k2", "idem-1"); !errors.Is(err, meshops.ErrNotFound) {
+		t.Errorf("another owner's key: %v", err)
+	}
 	other := mk("k2", "analyze", "f1", 1)
 	other.IdempotencyKey = "idem-1" // another owner may use the same key
 	if _, err := s.CreateOperation(ctx, other, nil); err != nil {
