@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/meshops/meshops/geometry"
-	"github.com/meshops/meshops/operations"
 	"github.com/meshops/meshops/internal/testenv"
+	"github.com/meshops/meshops/operations"
 )
 
 // submit posts an operation; body is the JSON after "fileId".

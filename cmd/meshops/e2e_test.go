@@ -213,3 +213,64 @@ func perm(n int) []int {
 	}
 	return uniq
 }
+
+// TestCrashRecovery kills the server with SIGKILL while a long operation
+// runs and short ones wait, restarts it, and checks that every operation
+// ends (none stays running) and nothing is lost.
+func TestCrashRecovery(t *testing.T) {
+	bin := buildBinary(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	srv := startServer(t, bin, dataDir, "--enable-test-operations", "--workers", "1")
+	key := strings.TrimSpace(readFile(t, filepath.Join(dataDir, "admin-key.txt")))
+	api := srv.base + "/api/v1"
+	code, body := call(t, "POST", api+"/files", key, bytes.NewReader(testenv.Corpus(t, "20mm-xyz-cube.stl")))
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var f struct{ ID string }
+	json.Unmarshal(body, &f)
+	submit := func(typ, params string) string {
+		code, body := call(t, "POST", api+"/operations/"+typ, key, strings.NewReader(`{"fileId":"`+f.ID+`"`+params+`}`))
+		if code != 202 {
+			t.Fatalf("submit %s: %d %s", typ, code, body)
+		}
+		var op struct{ ID string }
+		json.Unmarshal(body, &op)
+		return op.ID
+	}
+	long := submit("test-sleep", `,"seconds":3`)
+	var short []string
+	for range 4 {
+		short = append(short, submit("analyze", ""))
+	}
+	// Wait until the long one runs, then kill -9.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		_, b := call(t, "GET", api+"/operations/"+long, key, nil)
+		if strings.Contains(string(b), `"status":"running"`) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	srv.cmd.Process.Signal(syscall.SIGKILL)
+	srv.cmd.Wait()
+
+	srv = startServer(t, bin, dataDir, "--enable-test-operations", "--workers", "1")
+	api = srv.base + "/api/v1"
+	for _, id := range append([]string{long}, short...) {
+		code, b := call(t, "GET", api+"/operations/"+id+"?waitSeconds=30", key, nil)
+		if code != 200 || !strings.Contains(string(b), `"status":"succeeded"`) {
+			t.Errorf("operation %s after the crash: %d %s", id, code, b)
+		}
+	}
+	srv.stop(t)
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

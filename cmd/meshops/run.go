@@ -16,6 +16,8 @@ Usage:
   meshops keys create --name NAME     create an API key; prints it once, alone on the first line
   meshops keys list                   list keys (never their secrets)
   meshops keys revoke NAME|ID         revoke a key; it stops working on the next request
+  meshops run OPERATION [--param value …] INPUT [-o OUTPUT]
+                                      run one operation on a local file (exit 0 ok, 2 parameter error, 1 failure)
   meshops help                        this text
 
 Every flag can also be set in the environment as MESHOPS_<FLAG>, e.g.
@@ -43,6 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = serve(ctx, args[2:], getenv, stdout, stderr)
 	case "keys":
 		err = keys(ctx, args[2:], getenv, stdout, stderr)
+	case "run":
+		return runOperation(ctx, args[2:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/meshops/meshops/internal/testenv"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -112,5 +115,35 @@ func TestServeStopsOnCancel(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+func TestRunOperation(t *testing.T) {
+	ctx := context.Background()
+	corpus := testenv.CorpusDir(t)
+	out := filepath.Join(t.TempDir(), "big.stl")
+	cases := []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"meshops", "run", "scale", "--factor", "2", filepath.Join(corpus, "20mm-xyz-cube.stl"), "-o", out}, exitOK, `"z": 40`},
+		{[]string{"meshops", "run", "scale", "--factor", "0.001", filepath.Join(corpus, "20mm-xyz-cube.stl")}, exitUsage, `"code":400`},
+		{[]string{"meshops", "run", "reduce-triangles", "--accuracyMm", "1", "--maxAngle", "45.5", filepath.Join(corpus, "20mm-xyz-cube.stl")}, exitUsage, `"code":701`},
+		{[]string{"meshops", "run", "export", "--format", "dxf", filepath.Join(corpus, "20mm-xyz-cube.stl")}, exitUsage, `"code":900`},
+		{[]string{"meshops", "run", "analyze", filepath.Join(corpus, "stanford-bunny.obj")}, exitError, `"code":50`},
+		{[]string{"meshops", "run", "analyze", filepath.Join(corpus, "cubes-touching.stl")}, exitOK, `"nonManifoldEdges": 1`},
+		{[]string{"meshops", "run", "analyze", "/no/such/file.stl"}, exitError, "no such file"},
+		{[]string{"meshops", "run", "analyze"}, exitUsage, "usage"},
+	}
+	for _, tc := range cases {
+		var so, se bytes.Buffer
+		code := run(ctx, tc.args, env(nil), nil, &so, &se)
+		if code != tc.code || !strings.Contains(so.String()+se.String(), tc.says) {
+			t.Errorf("%v: exit %d (want %d), output %s%s should say %s", tc.args[2:], code, tc.code, so.String(), se.String(), tc.says)
+		}
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("no output written: %v", err)
 	}
 }

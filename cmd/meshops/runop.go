@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/meshops/meshops"
+	"github.com/meshops/meshops/operations"
+)
+
+// runOperation is `meshops run OPERATION [--param value …] INPUT [-o OUTPUT]`:
+// one operation on a local file, through the service's registry and
+// validation. Parameter values are read as JSON when they parse (numbers,
+// true/false) and as strings otherwise. Exit status: 0 success, 2 a
+// parameter error (the numbered error is printed), 1 anything else.
+func runOperation(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) < 2 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintln(stderr, "usage: meshops run OPERATION [--param value …] INPUT [-o OUTPUT] [--input-units mm|cm|m|inch|ft]")
+		fmt.Fprintf(stderr, "operations: %s\n", strings.Join(operations.Default().Types(), ", "))
+		return exitUsage
+	}
+	typ := args[0]
+	params := map[string]json.RawMessage{}
+	var input, output string
+	units := meshops.UnitsMM
+	rest := args[1:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "-o" || a == "--output" || a == "--input-units" || strings.HasPrefix(a, "--"):
+			if i+1 >= len(rest) {
+				fmt.Fprintf(stderr, "meshops run: %s needs a value\n", a)
+				return exitUsage
+			}
+			v := rest[i+1]
+			i++
+			switch a {
+			case "-o", "--output":
+				output = v
+			case "--input-units":
+				u, err := meshops.ParseUnits(v)
+				if err != nil {
+					return printError(stderr, err)
+				}
+				units = u
+			default:
+				if json.Valid([]byte(v)) && !strings.HasPrefix(v, `"`) {
+					params[strings.TrimPrefix(a, "--")] = json.RawMessage(v)
+				} else {
+					b, _ := json.Marshal(v)
+					params[strings.TrimPrefix(a, "--")] = b
+				}
+			}
+		case input == "":
+			input = a
+		default:
+			fmt.Fprintf(stderr, "meshops run: unexpected argument %q (one INPUT only)\n", a)
+			return exitUsage
+		}
+	}
+	if input == "" {
+		fmt.Fprintln(stderr, "meshops run: INPUT file missing")
+		return exitUsage
+	}
+	res, err := operations.RunLocal(ctx, operations.Default(), typ, params, input, output, units)
+	if err != nil {
+		return printError(stderr, err)
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.Encode(res)
+	return exitOK
+}
+
+// printError prints a numbered error as the API's JSON body and maps it to
+// the exit status: 2 for parameter and request errors, 1 otherwise.
+func printError(stderr io.Writer, err error) int {
+	me, ok := meshops.AsError(err)
+	if !ok {
+		fmt.Fprintf(stderr, "meshops run: %v\n", err)
+		return exitError
+	}
+	body := map[string]any{"code": int(me.Code), "message": me.Message}
+	if me.Param != "" {
+		body["parameter"] = me.Param
+	}
+	b, _ := json.Marshal(map[string]any{"error": body})
+	fmt.Fprintln(stderr, string(b))
+	switch c := me.Code; {
+	case c == meshops.CodeInvalidRequest, c == meshops.CodeUnsupportedUnit, c >= 300 && c <= 999:
+		return exitUsage
+	}
+	return exitError
+}
