@@ -63,7 +63,7 @@ func scanFile(r rowScanner) (*meshops.File, *time.Time, error) {
 
 // GetFile returns a live file; ErrNotFound or ErrGone otherwise.
 func (s *Store) GetFile(ctx context.Context, id string) (*meshops.File, error) {
-	f, deleted, err := scanFile(s.db.QueryRowContext(ctx, `SELECT `+fileColumns+` FROM files WHERE id = ?`, id))
+	f, deleted, err := scanFile(s.getFile.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("file %s: %w", id, meshops.ErrNotFound)
 	}

@@ -35,7 +35,7 @@ func scanKey(r rowScanner) (*meshops.Key, error) {
 
 // KeyByHash finds a key (revoked ones too: the caller decides).
 func (s *Store) KeyByHash(ctx context.Context, hash string) (*meshops.Key, error) {
-	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE hash = ?`, hash))
+	k, err := scanKey(s.keyByHash.QueryRowContext(ctx, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, meshops.ErrNotFound
 	}

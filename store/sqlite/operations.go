@@ -78,7 +78,7 @@ func (s *Store) CreateOperation(ctx context.Context, op *meshops.Operation, enqu
 
 // GetOperation returns the operation; ErrNotFound if there is none.
 func (s *Store) GetOperation(ctx context.Context, id string) (*meshops.Operation, error) {
-	op, err := scanOperation(s.db.QueryRowContext(ctx, `SELECT `+opColumns+` FROM operations WHERE id = ?`, id))
+	op, err := scanOperation(s.getOperation.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("operation %s: %w", id, meshops.ErrNotFound)
 	}

@@ -26,6 +26,9 @@ var migrations embed.FS
 // Store implements meshops.MetaStore on SQLite.
 type Store struct {
 	db *sql.DB
+	// Statements on every authenticated request, prepared once (SQLite
+	// spends much of a small query's time preparing it).
+	keyByHash, getOperation, getFile *sql.Stmt
 }
 
 var _ meshops.MetaStore = (*Store)(nil)
@@ -49,6 +52,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
+	}
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&s.keyByHash, `SELECT ` + keyColumns + ` FROM keys WHERE hash = ?`},
+		{&s.getOperation, `SELECT ` + opColumns + ` FROM operations WHERE id = ?`},
+		{&s.getFile, `SELECT ` + fileColumns + ` FROM files WHERE id = ?`},
+	} {
+		if *p.stmt, err = db.PrepareContext(ctx, p.query); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -93,7 +109,14 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.keyByHash, s.getOperation, s.getFile} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	return s.db.Close()
+}
 
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
