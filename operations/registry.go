@@ -1,12 +1,8 @@
 package operations
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -139,51 +135,8 @@ func (r *Registry) Decode(typ string, body []byte) (*Request, error) {
 	return req, nil
 }
 
-// decodeStrict decodes one JSON value into dst, mapping every failure to
-// code 13 with the parameter named.
-func decodeStrict(body []byte, dst any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
-	if err == nil {
-		if _, terr := dec.Token(); terr != io.EOF {
-			err = errors.New("trailing data after the JSON object")
-		}
-	}
-	if err == nil {
-		return nil
-	}
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		if typeErr.Field == "" {
-			return meshops.InvalidParam("body", "A JSON object is required.")
-		}
-		return meshops.InvalidParam(typeErr.Field, fmt.Sprintf("Expected %s, got a JSON %s.", jsonKind(typeErr.Type.String()), typeErr.Value))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return meshops.InvalidParam(field, "Unknown field for this operation type.")
-	case errors.As(err, &syntaxErr):
-		return meshops.InvalidParam("body", fmt.Sprintf("Malformed JSON at byte %d: %v.", syntaxErr.Offset, syntaxErr))
-	case errors.Is(err, io.EOF):
-		return meshops.InvalidParam("body", "A JSON object is required.")
-	default:
-		return meshops.InvalidParam("body", "Malformed JSON: "+err.Error()+".")
-	}
-}
-
-func jsonKind(goType string) string {
-	switch {
-	case strings.Contains(goType, "float"), strings.Contains(goType, "int"):
-		return "a number"
-	case strings.Contains(goType, "string"):
-		return "a string"
-	case strings.Contains(goType, "bool"):
-		return "true or false"
-	}
-	return "another type"
-}
+// decodeStrict is meshops.DecodeJSON (code 13 naming the parameter).
+func decodeStrict(body []byte, dst any) error { return meshops.DecodeJSON(body, dst) }
 
 // CheckSource refuses source files an operation type cannot read (50).
 func CheckSource(spec Spec, src *meshops.File) error {

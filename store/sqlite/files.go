@@ -110,12 +110,7 @@ func (s *Store) ListFiles(ctx context.Context, owner string, p meshops.Page) ([]
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(nanos(last.CreatedAt), last.ID)
-	}
+	out, next := trimPage(out, p.Limit, func(f *meshops.File) (time.Time, string) { return f.CreatedAt, f.ID })
 	return out, next, nil
 }
 
@@ -133,6 +128,17 @@ func (s *Store) DeleteFile(ctx context.Context, id string) (*meshops.File, error
 		return nil, fmt.Errorf("file %s: %w", id, meshops.ErrGone)
 	}
 	return f, nil
+}
+
+// trimPage cuts a query's limit+1 rows to limit and returns the cursor of
+// the next page ("" when there is none); key gives a row's sort position.
+func trimPage[T any](rows []T, limit int, key func(T) (time.Time, string)) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	t, id := key(rows[len(rows)-1])
+	return rows, encodeCursor(nanos(t), id)
 }
 
 func encodeCursor(t int64, id string) string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/meshops/meshops"
 )
@@ -132,12 +133,7 @@ func (s *Store) ListOperations(ctx context.Context, owner string, f meshops.Oper
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		last := out[len(out)-1]
-		next = encodeCursor(nanos(last.CreatedAt), last.ID)
-	}
+	out, next := trimPage(out, p.Limit, func(o *meshops.Operation) (time.Time, string) { return o.CreatedAt, o.ID })
 	return out, next, nil
 }
 
