@@ -11,6 +11,7 @@ require (
 	github.com/riverqueue/river/riverdriver/riversqlite v0.51.1
 	go.uber.org/goleak v1.3.0
 	gocloud.dev v0.47.0
+	golang.org/x/image v0.47.0
 	modernc.org/sqlite v1.62.0
 )
 

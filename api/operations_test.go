@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image/jpeg"
+	"image/png"
 	"net/http"
 	"strings"
 	"testing"
@@ -110,7 +112,7 @@ func TestOperationValidation(t *testing.T) {
 		{"thumbnail", stl, `,"width":100.5`, 400, 500, "width"},
 		{"thumbnail", stl, `,"cameraAngleY":-180.5`, 400, 501, "cameraAngleY"},
 		{"thumbnail", stl, `,"cameraAngleZ":"a"`, 400, 13, "cameraAngleZ"},
-		{"thumbnail", stl, `,"width":10,"height":10000,"cameraAngleX":-180,"cameraAngleZ":180`, notYet, 13, ""},
+		{"thumbnail", stl, `,"width":10,"height":10,"cameraAngleX":-180,"cameraAngleZ":180`, accepted, 0, ""},
 		{"reduce-triangles", stl, `,"accuracyMm":10.1`, 400, 700, "accuracyMm"},
 		{"reduce-triangles", stl, `,"accuracyMm":-0.1`, 400, 700, "accuracyMm"},
 		{"reduce-triangles", stl, `,"accuracyMm":1,"maxAngle":45.5`, 400, 701, "maxAngle"},
@@ -275,3 +277,26 @@ func TestConversionTooLarge(t *testing.T) {
 
 var _ = json.Marshal
 var _ = http.StatusOK
+
+func TestThumbnailOperation(t *testing.T) {
+	h := newHarness(t)
+	id := h.uploadID(h.key, "?name=body.stl", testenv.Corpus(t, "prusa_extruder-body.stl"))
+	res := h.run(h.key, "thumbnail", id, `,"width":320,"height":240,"background":"transparent","cameraAngleZ":45`)
+	f := h.do(req{method: "GET", path: "/api/v1/files/" + res["fileId"].(string), key: h.key}).json(t)
+	if f["format"] != "png" || f["name"] != "body-thumbnail.png" || f["mesh"] != nil {
+		t.Errorf("file %v", f)
+	}
+	content := h.do(req{method: "GET", path: "/api/v1/files/" + res["fileId"].(string) + "/content", key: h.key})
+	img, err := png.Decode(bytes.NewReader(content.body))
+	if err != nil || img.Bounds().Dx() != 320 || img.Bounds().Dy() != 240 || content.header.Get("Content-Type") != "image/png" {
+		t.Fatalf("png: %v %v %q", err, img, content.header.Get("Content-Type"))
+	}
+	if _, _, _, a := img.At(0, 0).RGBA(); a != 0 {
+		t.Error("transparent background is opaque")
+	}
+	res = h.run(h.key, "thumbnail", id, `,"width":64,"height":64,"format":"jpeg","background":"#102030"`)
+	content = h.do(req{method: "GET", path: "/api/v1/files/" + res["fileId"].(string) + "/content", key: h.key})
+	if j, err := jpeg.Decode(bytes.NewReader(content.body)); err != nil || j.Bounds().Dx() != 64 {
+		t.Errorf("jpeg: %v", err)
+	}
+}

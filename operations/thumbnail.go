@@ -1,9 +1,14 @@
 package operations
 
 import (
+	"context"
+	"image/color"
+	"io"
 	"regexp"
+	"strconv"
 
 	"github.com/meshops/meshops"
+	"github.com/meshops/meshops/geometry/render"
 )
 
 // ThumbnailParams: width and height 10…10000 px, whole numbers (500);
@@ -59,4 +64,49 @@ func (p *ThumbnailParams) Validate(*meshops.File) error {
 		return meshops.InvalidParam("background", "JPEG has no transparency: use png or a colour.")
 	}
 	return nil
+}
+
+// ThumbnailResult is thumbnail's result.
+type ThumbnailResult struct {
+	FileID string `json:"fileId"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	Format string `json:"format"`
+}
+
+// Run renders the model (fitted, centred, 5 % margin) and stores the image.
+func (p *ThumbnailParams) Run(ctx context.Context, job *Job) (any, error) {
+	model, err := job.LoadModel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	job.Progress(30)
+	opt := render.Options{Width: int(*p.Width), Height: int(*p.Height), Transparent: p.Background == "transparent"}
+	for _, a := range []struct {
+		dst *float64
+		src *float64
+	}{{&opt.AngleX, p.CameraAngleX}, {&opt.AngleY, p.CameraAngleY}, {&opt.AngleZ, p.CameraAngleZ}} {
+		if a.src != nil {
+			*a.dst = *a.src
+		}
+	}
+	if !opt.Transparent {
+		v, _ := strconv.ParseUint(p.Background[1:], 16, 32)
+		opt.Background = color.NRGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 255}
+	}
+	im, err := render.New(ctx, model.Mesh, opt)
+	if err != nil {
+		return nil, err
+	}
+	job.Progress(60)
+	format := meshops.FormatPNG
+	if p.Format == "jpeg" {
+		format = meshops.FormatJPEG
+	}
+	out, err := job.Store(ctx, Output{Name: outputName(job.Source.Name, "thumbnail", p.Format), Format: format,
+		Write: func(w io.Writer) error { return render.Encode(w, im, p.Format) }})
+	if err != nil {
+		return nil, err
+	}
+	return &ThumbnailResult{FileID: out.ID, Width: opt.Width, Height: opt.Height, Format: p.Format}, nil
 }
