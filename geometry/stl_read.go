@@ -62,3 +62,32 @@ func looksLikeText(b []byte) bool {
 	}
 	return true
 }
+
+// ReadSTLUnwelded reads an STL as a triangle soup: three fresh vertices
+// per facet, no welding. Topology is lost, so it is only for consumers that
+// need none (rendering), which then skip the weld's hash table entirely.
+func ReadSTLUnwelded(r io.Reader, size int64) (*Mesh, STLSummary, error) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	head, _ := br.Peek(512)
+	kind := sniffSTL(head, size)
+	hint := int(max(size, 0)/stlFacetBytes) + 1
+	if kind == STLASCII {
+		hint = int(max(size, 0)/250) + 1
+	}
+	m := &Mesh{Vertices: make([]Vec3, 0, 3*hint), Triangles: make([][3]uint32, 0, hint)}
+	adviseHuge(m.Vertices)
+	adviseHuge(m.Triangles)
+	s := NewSTLScanner(kind, func(t *[9]float32) {
+		n := uint32(len(m.Vertices))
+		m.Vertices = append(m.Vertices, Vec3{t[0], t[1], t[2]}, Vec3{t[3], t[4], t[5]}, Vec3{t[6], t[7], t[8]})
+		m.Triangles = append(m.Triangles, [3]uint32{n, n + 1, n + 2})
+	})
+	if _, err := br.WriteTo(s); err != nil {
+		return nil, STLSummary{}, fmt.Errorf("reading STL: %w", err)
+	}
+	sum, err := s.Finish()
+	if err != nil {
+		return nil, sum, err
+	}
+	return m, sum, nil
+}

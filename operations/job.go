@@ -45,7 +45,13 @@ func (j *Job) Progress(pct float64) {
 // LoadModel reads the source file into a mesh, mapping what goes wrong to
 // the catalogue: corrupt or empty geometry → 202, too many triangles or not
 // a model at all → 201.
-func (j *Job) LoadModel(ctx context.Context) (*geometry.Model, error) {
+func (j *Job) LoadModel(ctx context.Context) (*geometry.Model, error) { return j.load(ctx, true) }
+
+// LoadSoup is LoadModel without welding STL vertices (each facet keeps
+// its own three): for rendering, which needs no topology.
+func (j *Job) LoadSoup(ctx context.Context) (*geometry.Model, error) { return j.load(ctx, false) }
+
+func (j *Job) load(ctx context.Context, weld bool) (*geometry.Model, error) {
 	b, err := j.Open(ctx)
 	if err != nil {
 		return nil, err
@@ -66,7 +72,14 @@ func (j *Job) LoadModel(ctx context.Context) (*geometry.Model, error) {
 			return nil, meshops.Errorf(meshops.CodeNotConvertible, "%s is %s, not a 3D model.", j.Source.Name, kind)
 		}
 	}
-	m, err := geometry.ReadModel(ra, b.Size(), format, geometry.Limits{MaxTriangles: j.MaxTriangles})
+	var m *geometry.Model
+	if !weld && format == geometry.FormatSTL {
+		var mesh *geometry.Mesh
+		mesh, _, err = geometry.ReadSTLUnwelded(io.NewSectionReader(ra, 0, b.Size()), b.Size())
+		m = &geometry.Model{Mesh: mesh}
+	} else {
+		m, err = geometry.ReadModel(ra, b.Size(), format, geometry.Limits{MaxTriangles: j.MaxTriangles})
+	}
 	switch {
 	case err == nil:
 		return m, nil

@@ -76,7 +76,7 @@ type ThumbnailResult struct {
 
 // Run renders the model (fitted, centred, 5 % margin) and stores the image.
 func (p *ThumbnailParams) Run(ctx context.Context, job *Job) (any, error) {
-	model, err := job.LoadModel(ctx)
+	model, err := job.LoadSoup(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -169,7 +169,8 @@ func mul(a, b [3][3]float64) [3][3]float64 {
 }
 
 // project maps vertices to sample space, fitting the model with a 5 %
-// margin and centring it.
+// margin and centring it: one pass rotates (keeping the extent), a second
+// scales in place. Both halves of the work run on their own goroutines.
 func (im *Image) project() {
 	v := view(im.opt.AngleX, im.opt.AngleY, im.opt.AngleZ)
 	lo, hi := im.mesh.Bounds()
@@ -178,41 +179,86 @@ func (im *Image) project() {
 		c[k] = (float64(lo[k]) + float64(hi[k])) / 2
 	}
 	im.pts = make([]proj, len(im.mesh.Vertices))
-	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	tmp := make([][3]float64, len(im.mesh.Vertices))
-	for i, p := range im.mesh.Vertices {
-		d := [3]float64{float64(p[0]) - c[0], float64(p[1]) - c[1], float64(p[2]) - c[2]}
-		for r := range 3 {
-			tmp[i][r] = v[r][0]*d[0] + v[r][1]*d[1] + v[r][2]*d[2]
+	type extent struct{ minX, minY, maxX, maxY float64 }
+	parts := parallel(len(im.pts), func(from, to int) extent {
+		e := extent{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+		for i := from; i < to; i++ {
+			p := im.mesh.Vertices[i]
+			d := [3]float64{float64(p[0]) - c[0], float64(p[1]) - c[1], float64(p[2]) - c[2]}
+			x := v[0][0]*d[0] + v[0][1]*d[1] + v[0][2]*d[2]
+			y := v[1][0]*d[0] + v[1][1]*d[1] + v[1][2]*d[2]
+			z := v[2][0]*d[0] + v[2][1]*d[1] + v[2][2]*d[2]
+			im.pts[i] = proj{float32(x), float32(y), float32(z)}
+			e.minX, e.maxX = math.Min(e.minX, x), math.Max(e.maxX, x)
+			e.minY, e.maxY = math.Min(e.minY, y), math.Max(e.maxY, y)
 		}
-		minX, maxX = math.Min(minX, tmp[i][0]), math.Max(maxX, tmp[i][0])
-		minY, maxY = math.Min(minY, tmp[i][1]), math.Max(maxY, tmp[i][1])
+		return e
+	})
+	e := extent{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	for _, p := range parts {
+		e.minX, e.maxX = math.Min(e.minX, p.minX), math.Max(e.maxX, p.maxX)
+		e.minY, e.maxY = math.Min(e.minY, p.minY), math.Max(e.maxY, p.maxY)
 	}
 	sw, sh := float64(im.opt.Width*im.ss), float64(im.opt.Height*im.ss)
-	ext := math.Max((maxX-minX)/sw, (maxY-minY)/sh)
-	scale := 0.9 / math.Max(ext, 1e-30)
-	mx, my := (minX+maxX)/2, (minY+maxY)/2
-	for i, t := range tmp {
-		im.pts[i] = proj{float32((t[0]-mx)*scale + sw/2), float32(sh/2 - (t[1]-my)*scale), float32(t[2] * scale)}
-	}
+	ext := math.Max((e.maxX-e.minX)/sw, (e.maxY-e.minY)/sh)
+	scale := float32(0.9 / math.Max(ext, 1e-30))
+	mx, my := float32((e.minX+e.maxX)/2), float32((e.minY+e.maxY)/2)
+	hw, hh := float32(sw/2), float32(sh/2)
+	parallel(len(im.pts), func(from, to int) struct{} {
+		for i := from; i < to; i++ {
+			p := &im.pts[i]
+			*p = proj{(p.x-mx)*scale + hw, hh - (p.y-my)*scale, p.z * scale}
+		}
+		return struct{}{}
+	})
 }
 
-// bucket lists, for every strip, the triangles whose rows reach it.
+// parallel splits [0, n) over the cores and returns each part's result.
+func parallel[T any](n int, fn func(from, to int) T) []T {
+	workers := max(min(runtime.GOMAXPROCS(0), n/65536), 1)
+	out := make([]T, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[w] = fn(n*w/workers, n*(w+1)/workers)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// bucket lists, for every strip, the triangles whose rows reach it: a
+// counting pass sizes each list exactly, a second fills them.
 func (im *Image) bucket() {
 	n := (im.opt.Height + stripRows - 1) / stripRows
-	im.buckets = make([][]uint32, n)
 	sh := float32(stripRows * im.ss)
 	sw := float32(im.opt.Width * im.ss)
-	for i, t := range im.mesh.Triangles {
+	span := func(t [3]uint32) (int, int, bool) {
 		a, b, c := im.pts[t[0]], im.pts[t[1]], im.pts[t[2]]
-		y0, y1 := min(a.y, b.y, c.y), max(a.y, b.y, c.y)
 		if max(a.x, b.x, c.x) < 0 || min(a.x, b.x, c.x) > sw {
-			continue
+			return 0, -1, false
 		}
-		s0 := max(int(y0/sh), 0)
-		s1 := min(int(y1/sh), n-1)
-		for s := s0; s <= s1; s++ {
-			im.buckets[s] = append(im.buckets[s], uint32(i))
+		return max(int(min(a.y, b.y, c.y)/sh), 0), min(int(max(a.y, b.y, c.y)/sh), n-1), true
+	}
+	counts := make([]int, n)
+	for _, t := range im.mesh.Triangles {
+		if s0, s1, ok := span(t); ok {
+			for s := s0; s <= s1; s++ {
+				counts[s]++
+			}
+		}
+	}
+	im.buckets = make([][]uint32, n)
+	for s := range im.buckets {
+		im.buckets[s] = make([]uint32, 0, counts[s])
+	}
+	for i, t := range im.mesh.Triangles {
+		if s0, s1, ok := span(t); ok {
+			for s := s0; s <= s1; s++ {
+				im.buckets[s] = append(im.buckets[s], uint32(i))
+			}
 		}
 	}
 }
