@@ -1,0 +1,201 @@
+package geometry
+
+import (
+	"math"
+)
+
+// Ray queries and nearest-point queries on a BVH, in float64. Both take a
+// skip function so callers can ignore their own triangle and its
+// neighbours, or surfaces facing the wrong way.
+
+// RayHit is the nearest intersection along a ray.
+type RayHit struct {
+	Tri  uint32
+	Dist float64
+}
+
+// Raycast returns the nearest triangle hit by the ray origin + t·dir
+// (t > 0, dir need not be unit; Dist is in units of |dir|) that skip does
+// not reject, or ok = false.
+func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
+	best := RayHit{Dist: math.Inf(1)}
+	if len(h.nodes) == 0 {
+		return best, false
+	}
+	var inv [3]float64
+	for k := range 3 {
+		inv[k] = 1 / dir[k] // ±Inf for axis-parallel rays: the slab test copes
+	}
+	var stack [64]uint32
+	stack[0] = 0
+	sp := 1
+	for sp > 0 {
+		sp--
+		nd := &h.nodes[stack[sp]]
+		if !rayBox(origin, inv, nd.min, nd.max, best.Dist) {
+			continue
+		}
+		if nd.count > 0 {
+			for _, t := range h.tris[nd.first : nd.first+nd.count] {
+				a, b, c := m.Triangle(int(t))
+				if d, ok := rayTriangle(origin, dir, to64(a), to64(b), to64(c)); ok && d < best.Dist && (skip == nil || !skip(t, d)) {
+					best = RayHit{Tri: t, Dist: d}
+				}
+			}
+			continue
+		}
+		stack[sp], stack[sp+1] = nd.first, nd.first+1
+		sp += 2
+	}
+	return best, !math.IsInf(best.Dist, 1)
+}
+
+// rayBox is the slab test against a box, for hits nearer than limit.
+func rayBox(o, inv [3]float64, lo, hi [3]float32, limit float64) bool {
+	t0, t1 := 0.0, limit
+	for k := range 3 {
+		a := (float64(lo[k]) - o[k]) * inv[k]
+		b := (float64(hi[k]) - o[k]) * inv[k]
+		if a > b {
+			a, b = b, a
+		}
+		if a != a || b != b { // 0·Inf: origin on the slab's plane, parallel ray
+			if o[k] < float64(lo[k]) || o[k] > float64(hi[k]) {
+				return false
+			}
+			continue
+		}
+		t0, t1 = max(t0, a), min(t1, b)
+		if t0 > t1 {
+			return false
+		}
+	}
+	return true
+}
+
+// rayTriangle is Möller–Trumbore, both sides, t > 0.
+func rayTriangle(o, d, a, b, c v64) (float64, bool) {
+	e1, e2 := sub(b, a), sub(c, a)
+	p := cross(d, e2)
+	det := dot(e1, p)
+	if det == 0 {
+		return 0, false
+	}
+	inv := 1 / det
+	s := sub(o, a)
+	u := dot(s, p) * inv
+	if u < 0 || u > 1 {
+		return 0, false
+	}
+	q := cross(s, e1)
+	v := dot(d, q) * inv
+	if v < 0 || u+v > 1 {
+		return 0, false
+	}
+	t := dot(e2, q) * inv
+	return t, t > 0
+}
+
+// Nearest returns the point of the mesh nearest to p among triangles skip
+// does not reject, its triangle and squared distance (ok = false if none).
+// Nodes are visited nearest first and pruned by box distance.
+func (h *BVH) Nearest(m *Mesh, p [3]float64, skip func(tri uint32) bool) (q [3]float64, tri uint32, dist2 float64, ok bool) {
+	dist2 = math.Inf(1)
+	if len(h.nodes) == 0 {
+		return
+	}
+	type entry struct {
+		node uint32
+		d2   float64
+	}
+	var stack [128]entry
+	sp := 1
+	stack[0] = entry{0, boxDist2(p, h.nodes[0].min, h.nodes[0].max)}
+	for sp > 0 {
+		sp--
+		e := stack[sp]
+		if e.d2 >= dist2 {
+			continue
+		}
+		nd := &h.nodes[e.node]
+		if nd.count > 0 {
+			for _, t := range h.tris[nd.first : nd.first+nd.count] {
+				if skip != nil && skip(t) {
+					continue
+				}
+				a, b, c := m.Triangle(int(t))
+				c0 := closestOnTriangle(p, to64(a), to64(b), to64(c))
+				dd := sub(c0, p)
+				if d2 := dot(dd, dd); d2 < dist2 {
+					q, tri, dist2, ok = c0, t, d2, true
+				}
+			}
+			continue
+		}
+		l, r := nd.first, nd.first+1
+		dl := boxDist2(p, h.nodes[l].min, h.nodes[l].max)
+		dr := boxDist2(p, h.nodes[r].min, h.nodes[r].max)
+		if sp+2 > len(stack) {
+			continue // cannot happen for balanced trees of < 2^60 nodes
+		}
+		// Push the farther first so the nearer is visited first.
+		if dl < dr {
+			stack[sp], stack[sp+1] = entry{r, dr}, entry{l, dl}
+		} else {
+			stack[sp], stack[sp+1] = entry{l, dl}, entry{r, dr}
+		}
+		sp += 2
+	}
+	return
+}
+
+func boxDist2(p [3]float64, lo, hi [3]float32) float64 {
+	var d2 float64
+	for k := range 3 {
+		if v := float64(lo[k]) - p[k]; v > 0 {
+			d2 += v * v
+		} else if v := p[k] - float64(hi[k]); v > 0 {
+			d2 += v * v
+		}
+	}
+	return d2
+}
+
+// closestOnTriangle is the point of triangle abc nearest to p (Ericson,
+// Real-Time Collision Detection, 5.1.5).
+func closestOnTriangle(p, a, b, c v64) v64 {
+	ab, ac, ap := sub(b, a), sub(c, a), sub(p, a)
+	d1, d2 := dot(ab, ap), dot(ac, ap)
+	if d1 <= 0 && d2 <= 0 {
+		return a
+	}
+	bp := sub(p, b)
+	d3, d4 := dot(ab, bp), dot(ac, bp)
+	if d3 >= 0 && d4 <= d3 {
+		return b
+	}
+	vc := d1*d4 - d3*d2
+	if vc <= 0 && d1 >= 0 && d3 <= 0 {
+		v := d1 / (d1 - d3)
+		return v64{a[0] + v*ab[0], a[1] + v*ab[1], a[2] + v*ab[2]}
+	}
+	cp := sub(p, c)
+	d5, d6 := dot(ab, cp), dot(ac, cp)
+	if d6 >= 0 && d5 <= d6 {
+		return c
+	}
+	vb := d5*d2 - d1*d6
+	if vb <= 0 && d2 >= 0 && d6 <= 0 {
+		w := d2 / (d2 - d6)
+		return v64{a[0] + w*ac[0], a[1] + w*ac[1], a[2] + w*ac[2]}
+	}
+	va := d3*d6 - d5*d4
+	if va <= 0 && d4-d3 >= 0 && d5-d6 >= 0 {
+		w := (d4 - d3) / ((d4 - d3) + (d5 - d6))
+		bc := sub(c, b)
+		return v64{b[0] + w*bc[0], b[1] + w*bc[1], b[2] + w*bc[2]}
+	}
+	denom := 1 / (va + vb + vc)
+	v, w := vb*denom, vc*denom
+	return v64{a[0] + ab[0]*v + ac[0]*w, a[1] + ab[1]*v + ac[1]*w, a[2] + ab[2]*v + ac[2]*w}
+}

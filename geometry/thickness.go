@@ -1,0 +1,235 @@
+package geometry
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// WallThickness measures the local thickness of a mesh's walls at surface
+// samples spread evenly over its area (stratified: sample k sits at
+// cumulative area (k + ½)·A/n, so the pattern is deterministic).
+//
+// Each sample combines two measures, each right where the other is wrong:
+//
+//   - the inward ray: distance to the first surface along the inverted face
+//     normal. Hits on neighbouring facets that the ray enters rather than
+//     leaves (it started on a sharp inner corner) and self-hits closer than
+//     1e-7 of the model size are ignored, so inner corners do not read ~0.
+//   - the largest ball tangent at the sample that touches no opposing
+//     surface (a surface whose normal is more than ~95° from the sample's):
+//     it starts at half the ray distance and shrinks, catching walls the
+//     ray crosses obliquely. Surfaces at right angles (the sides at a convex
+//     edge) do not count, so convex edges do not read thin either.
+//
+// The thickness is the ball's diameter (never more than the ray distance).
+// A sample whose ray escapes (open meshes) and whose ball finds no opposing
+// surface is not measured (NaN). In multi-shell meshes a ray stops at the
+// first surface of any shell.
+func WallThickness(ctx context.Context, m *Mesh, samples int, progress func(float64)) (*Thickness, error) {
+	th := &Thickness{}
+	if len(m.Triangles) == 0 || samples <= 0 {
+		return th, nil
+	}
+	normals := make([][3]float64, len(m.Triangles))
+	areas := make([]float64, len(m.Triangles))
+	var total float64
+	for i := range m.Triangles {
+		a, b, c := m.Triangle(i)
+		n := cross(sub(to64(b), to64(a)), sub(to64(c), to64(a)))
+		l := norm(n)
+		areas[i] = l / 2
+		total += areas[i]
+		if l > 0 {
+			normals[i] = v64{n[0] / l, n[1] / l, n[2] / l}
+		}
+	}
+	lo, hi := m.Bounds()
+	diag := norm(sub(to64(hi), to64(lo)))
+	th.SampleArea = total / float64(samples)
+	th.Samples = stratify(m, areas, total, samples)
+	bvh := NewBVH(m)
+	eps := 1e-7 * diag
+
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	const batch = 256
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				start := int(next.Add(batch)) - batch
+				if start >= len(th.Samples) || ctx.Err() != nil {
+					return
+				}
+				for i := start; i < min(start+batch, len(th.Samples)); i++ {
+					s := &th.Samples[i]
+					s.Thickness = measure(m, bvh, normals, s, eps, diag)
+				}
+				if d := done.Add(batch); progress != nil && (d/batch)%64 == 0 {
+					progress(float64(min(d, int64(len(th.Samples)))) / float64(len(th.Samples)))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	th.spread(m)
+	return th, nil
+}
+
+// ThicknessSample is one measured surface point.
+type ThicknessSample struct {
+	Tri       uint32
+	P         [3]float64
+	Thickness float64 // NaN if not measured
+}
+
+// Thickness is the measurement.
+type Thickness struct {
+	Samples    []ThicknessSample
+	SampleArea float64   // surface area each sample stands for
+	PerTri     []float32 // thinnest sample on each triangle, or carried from a neighbour (NaN: none)
+	PerVertex  []float32 // thinnest of the triangles around each vertex (NaN: none)
+}
+
+// stratify places n samples evenly by area.
+func stratify(m *Mesh, areas []float64, total float64, n int) []ThicknessSample {
+	out := make([]ThicknessSample, 0, n)
+	step := total / float64(n)
+	next := step / 2
+	var cum float64
+	const golden = 0.6180339887498949
+	for t, a := range areas {
+		for next < cum+a && len(out) < n {
+			u := (next - cum) / a
+			v := math.Mod(float64(len(out))*golden, 1)
+			if u+v > 1 {
+				u, v = 1-u, 1-v
+			}
+			A, B, C := m.Triangle(t)
+			pa, pb, pc := to64(A), to64(B), to64(C)
+			var p [3]float64
+			for k := range 3 {
+				p[k] = pa[k] + u*(pb[k]-pa[k]) + v*(pc[k]-pa[k])
+			}
+			out = append(out, ThicknessSample{Tri: uint32(t), P: p})
+			next += step
+		}
+		cum += a
+	}
+	return out
+}
+
+// measure combines the inward ray and the tangent ball at one sample.
+func measure(m *Mesh, bvh *BVH, normals [][3]float64, s *ThicknessSample, eps, diag float64) float64 {
+	n := normals[s.Tri]
+	if n == ([3]float64{}) {
+		return math.NaN()
+	}
+	own := m.Triangles[s.Tri]
+	dir := v64{-n[0], -n[1], -n[2]}
+	hit, ok := bvh.Raycast(m, s.P, dir, func(t uint32, d float64) bool {
+		if t == s.Tri || d < eps {
+			return true
+		}
+		// A neighbour the ray enters (its outward normal faces the ray):
+		// the sample sits on a sharp inner corner, not before a wall.
+		return sharedVertices(own, m.Triangles[t]) > 0 && dot(normals[t], dir) < 0
+	})
+	r := diag
+	if ok {
+		r = hit.Dist / 2
+	}
+	opposing := func(t uint32) bool { return dot(normals[t], n) > -0.1 }
+	found := ok
+	for range 16 {
+		c := v64{s.P[0] - n[0]*r, s.P[1] - n[1]*r, s.P[2] - n[2]*r}
+		q, _, d2, qok := bvh.Nearest(m, c, opposing)
+		if !qok || d2 >= r*r*(1-1e-9) {
+			break
+		}
+		found = true
+		pq := sub(s.P, q)
+		den := 2 * dot(pq, n)
+		if den <= 1e-12*diag {
+			break
+		}
+		rn := dot(pq, pq) / den
+		if rn >= r {
+			break
+		}
+		r = rn
+	}
+	if !found {
+		return math.NaN()
+	}
+	return 2 * r
+}
+
+// spread gives every triangle the thinnest of its samples, carries values
+// to unsampled triangles from neighbours sharing a vertex (breadth first),
+// and gives every vertex the thinnest of its triangles.
+func (th *Thickness) spread(m *Mesh) {
+	nan := float32(math.NaN())
+	th.PerTri = make([]float32, len(m.Triangles))
+	for i := range th.PerTri {
+		th.PerTri[i] = nan
+	}
+	for _, s := range th.Samples {
+		if v := float32(s.Thickness); v == v && (th.PerTri[s.Tri] != th.PerTri[s.Tri] || v < th.PerTri[s.Tri]) {
+			th.PerTri[s.Tri] = v
+		}
+	}
+	// Vertex → triangles (CSR) for the breadth-first carry.
+	start := make([]uint32, len(m.Vertices)+1)
+	for _, t := range m.Triangles {
+		for _, v := range t {
+			start[v+1]++
+		}
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	incident := make([]uint32, start[len(m.Vertices)])
+	fill := append([]uint32(nil), start[:len(m.Vertices)]...)
+	for ti, t := range m.Triangles {
+		for _, v := range t {
+			incident[fill[v]] = uint32(ti)
+			fill[v]++
+		}
+	}
+	queue := make([]uint32, 0, len(m.Triangles))
+	for i, v := range th.PerTri {
+		if v == v {
+			queue = append(queue, uint32(i))
+		}
+	}
+	for len(queue) > 0 {
+		t := queue[0]
+		queue = queue[1:]
+		for _, v := range m.Triangles[t] {
+			for _, u := range incident[start[v]:start[v+1]] {
+				if th.PerTri[u] != th.PerTri[u] {
+					th.PerTri[u] = th.PerTri[t]
+					queue = append(queue, u)
+				}
+			}
+		}
+	}
+	th.PerVertex = make([]float32, len(m.Vertices))
+	for v := range th.PerVertex {
+		th.PerVertex[v] = nan
+		for _, t := range incident[start[v]:start[v+1]] {
+			if x := th.PerTri[t]; x == x && (th.PerVertex[v] != th.PerVertex[v] || x < th.PerVertex[v]) {
+				th.PerVertex[v] = x
+			}
+		}
+	}
+}
