@@ -105,8 +105,8 @@ func TestOperationValidation(t *testing.T) {
 		{"wall-thickness-analysis", stl, `,"minWallThicknessMm":20.01`, 400, 300, "minWallThicknessMm"},
 		{"wall-thickness-analysis", stl, `,"minWallThicknessMm":1,"accuracy":"Ultra"`, 400, 301, "accuracy"},
 		{"wall-thickness-analysis", big, `,"minWallThicknessMm":1`, 400, 302, "fileId"},
-		{"wall-thickness-analysis", stl, `,"minWallThicknessMm":0.1,"accuracy":"High"`, notYet, 13, ""},
-		{"wall-thickness-analysis", stl, `,"minWallThicknessMm":20`, notYet, 13, ""},
+		{"wall-thickness-analysis", stl, `,"minWallThicknessMm":0.1,"accuracy":"Low"`, accepted, 0, ""},
+		{"wall-thickness-analysis", stl, `,"minWallThicknessMm":20`, accepted, 0, ""},
 		{"thumbnail", stl, `,"width":9`, 400, 500, "width"},
 		{"thumbnail", stl, `,"height":10001`, 400, 500, "height"},
 		{"thumbnail", stl, `,"width":100.5`, 400, 500, "width"},
@@ -298,5 +298,50 @@ func TestThumbnailOperation(t *testing.T) {
 	content = h.do(req{method: "GET", path: "/api/v1/files/" + res["fileId"].(string) + "/content", key: h.key})
 	if j, err := jpeg.Decode(bytes.NewReader(content.body)); err != nil || j.Bounds().Dx() != 64 {
 		t.Errorf("jpeg: %v", err)
+	}
+}
+
+func TestWallThicknessOperation(t *testing.T) {
+	h := newHarness(t)
+	id := h.uploadID(h.key, "?name=card.stl", testenv.Corpus(t, "voron_filament_card.stl"))
+	res := h.run(h.key, "wall-thickness-analysis", id, `,"minWallThicknessMm":0.8,"accuracy":"Low"`)
+	if res["hasThinWalls"] != true || res["samples"] != 10000.0 || len(res["thinRegions"].([]any)) == 0 {
+		t.Errorf("card: %v", res)
+	}
+	hist := res["histogram"].(map[string]any)
+	if len(hist["binEdgesMm"].([]any)) != 11 || len(hist["areaMm2"].([]any)) != 10 {
+		t.Errorf("histogram %v", hist)
+	}
+	ply := res["fileId"].(string)
+	f := h.do(req{method: "GET", path: "/api/v1/files/" + ply, key: h.key}).json(t)
+	if f["format"] != "ply" || f["sourceOperationId"] == nil {
+		t.Errorf("ply file %v", f)
+	}
+	// The thumbnail renders the PLY's colours.
+	thumb := h.run(h.key, "thumbnail", ply, `,"width":64,"height":64`)
+	content := h.do(req{method: "GET", path: "/api/v1/files/" + thumb["fileId"].(string) + "/content", key: h.key})
+	img, err := png.Decode(bytes.NewReader(content.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	red := 0
+	for y := range 64 {
+		for x := range 64 {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if r > 2*g && r > 2*b {
+				red++
+			}
+		}
+	}
+	if red == 0 {
+		t.Error("no thin (red) area in the thumbnail of the thickness PLY")
+	}
+
+	// A plain 20 mm cube has no thin wall. (The corpus's 20mm-xyz-cube.stl
+	// does: the material between the arms of its cut-in X is a 51° wedge.)
+	cube := h.uploadID(h.key, "", testenv.Cube(20))
+	res = h.run(h.key, "wall-thickness-analysis", cube, `,"minWallThicknessMm":2`)
+	if res["hasThinWalls"] != false || res["minThicknessMm"].(float64) < 19.9 {
+		t.Errorf("20 mm cube: %v", res)
 	}
 }

@@ -43,15 +43,26 @@ type Limits struct {
 // meshSink builds a welded mesh from indexed input: file vertex i becomes
 // welded vertex remap[i], and triangles are checked against the limit.
 type meshSink struct {
-	b     *MeshBuilder
-	remap []uint32
-	lim   Limits
-	tris  int
+	b       *MeshBuilder
+	remap   []uint32
+	colours [][3]uint8 // per file vertex, when the format has them
+	noWeld  bool
+	lim     Limits
+	tris    int
 }
 
 func newMeshSink(lim Limits) *meshSink { return &meshSink{b: NewMeshBuilder(1024), lim: lim} }
 
-func (s *meshSink) vertex(v Vec3) { s.remap = append(s.remap, s.b.Vertex(v)) }
+// vertex adds file vertex v, welded unless s.noWeld (attribute-carrying
+// data for rendering, where equal positions may differ in colour).
+func (s *meshSink) vertex(v Vec3) {
+	if s.noWeld {
+		s.remap = append(s.remap, uint32(len(s.b.mesh.Vertices)))
+		s.b.mesh.Vertices = append(s.b.mesh.Vertices, v)
+		return
+	}
+	s.remap = append(s.remap, s.b.Vertex(v))
+}
 
 // triangle adds file vertices i, j, k (already range-checked).
 func (s *meshSink) triangle(i, j, k int) error {

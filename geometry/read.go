@@ -40,6 +40,8 @@ type Model struct {
 	// MillimetresPerUnit is the file's own unit (3MF's unit attribute);
 	// 0 when the format carries none and the caller must say.
 	MillimetresPerUnit float64
+	// Colours are per-vertex RGB colours (PLY), nil when the file has none.
+	Colours [][3]uint8
 }
 
 // ReadModel reads a model of format f from r (size bytes). Errors wrap
@@ -49,6 +51,7 @@ func ReadModel(r io.ReaderAt, size int64, f Format, lim Limits) (*Model, error) 
 	sr := io.NewSectionReader(r, 0, size)
 	var m *Mesh
 	var err error
+	var colours [][3]uint8
 	mm := 0.0
 	switch f {
 	case FormatSTL:
@@ -66,7 +69,7 @@ func ReadModel(r io.ReaderAt, size int64, f Format, lim Limits) (*Model, error) 
 	case FormatOBJ:
 		m, err = ReadOBJ(sr, lim)
 	case FormatPLY:
-		m, err = ReadPLY(sr, lim)
+		m, colours, err = ReadPLYColours(sr, lim)
 	case FormatOFF:
 		m, err = ReadOFF(sr, lim)
 	case Format3MF:
@@ -81,7 +84,7 @@ func ReadModel(r io.ReaderAt, size int64, f Format, lim Limits) (*Model, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Mesh: m, MillimetresPerUnit: mm}, nil
+	return &Model{Mesh: m, MillimetresPerUnit: mm, Colours: colours}, nil
 }
 
 // SeekerReaderAt adapts an io.ReadSeeker (a blob, a file) to io.ReaderAt

@@ -19,12 +19,31 @@ import (
 // degenerate stitching triangles dropped). Other elements are skipped.
 // Header counts are checked against the data, never used to allocate.
 func ReadPLY(r io.Reader, lim Limits) (*Mesh, error) {
+	m, _, err := ReadPLYColours(r, lim)
+	return m, err
+}
+
+// ReadPLYColours is ReadPLY that also returns per-vertex colours from red,
+// green and blue properties (uchar, or float in 0…1), nil if there are none.
+// Vertices merged by welding keep the last colour read.
+func ReadPLYColours(r io.Reader, lim Limits) (*Mesh, [][3]uint8, error) {
+	return readPLY(r, lim, true)
+}
+
+// ReadPLYUnwelded reads a PLY keeping every file vertex (and its colour)
+// as it is: for rendering per-face colours, never for topology.
+func ReadPLYUnwelded(r io.Reader, lim Limits) (*Mesh, [][3]uint8, error) {
+	return readPLY(r, lim, false)
+}
+
+func readPLY(r io.Reader, lim Limits, weld bool) (*Mesh, [][3]uint8, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	h, err := readPLYHeader(br)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := newMeshSink(lim)
+	s.noWeld = !weld
 	dec := plyDecoder{r: br, order: h.order, ascii: h.ascii}
 	for _, el := range h.elements {
 		switch el.name {
@@ -36,10 +55,21 @@ func ReadPLY(r io.Reader, lim Limits) (*Mesh, error) {
 			err = skipPLYElement(&dec, el)
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return s.mesh("ply")
+	m, err := s.mesh("ply")
+	if err != nil {
+		return nil, nil, err
+	}
+	var colours [][3]uint8
+	if s.colours != nil {
+		colours = make([][3]uint8, len(m.Vertices))
+		for i, c := range s.colours {
+			colours[s.remap[i]] = c
+		}
+	}
+	return m, colours, nil
 }
 
 type plyProperty struct {
@@ -216,6 +246,15 @@ func readPLYVertices(d *plyDecoder, el plyElement, s *meshSink) error {
 	if xyz[0] < 0 || xyz[1] < 0 || xyz[2] < 0 {
 		return plyErr("header", "the vertex element has no x, y and z properties")
 	}
+	rgb := [3]int{-1, -1, -1}
+	for i, p := range el.props {
+		for k, name := range []string{"red", "green", "blue"} {
+			if p.name == name && p.countType == "" {
+				rgb[k] = i
+			}
+		}
+	}
+	hasColour := rgb[0] >= 0 && rgb[1] >= 0 && rgb[2] >= 0
 	vals := make([]float64, len(el.props))
 	for i := range el.count {
 		for j, p := range el.props {
@@ -240,6 +279,17 @@ func readPLYVertices(d *plyDecoder, el plyElement, s *meshSink) error {
 			v[k] = float32(f)
 		}
 		s.vertex(v)
+		if hasColour {
+			var c [3]uint8
+			for k := range 3 {
+				x := vals[rgb[k]]
+				if t := el.props[rgb[k]].typ; t == "float" || t == "float32" || t == "double" || t == "float64" {
+					x *= 255
+				}
+				c[k] = uint8(math.Max(0, math.Min(255, x)))
+			}
+			s.colours = append(s.colours, c)
+		}
 		d.endRecord()
 	}
 	return nil

@@ -73,11 +73,17 @@ func (j *Job) load(ctx context.Context, weld bool) (*geometry.Model, error) {
 		}
 	}
 	var m *geometry.Model
-	if !weld && format == geometry.FormatSTL {
+	switch {
+	case !weld && format == geometry.FormatSTL:
 		var mesh *geometry.Mesh
 		mesh, _, err = geometry.ReadSTLUnwelded(io.NewSectionReader(ra, 0, b.Size()), b.Size())
 		m = &geometry.Model{Mesh: mesh}
-	} else {
+	case !weld && format == geometry.FormatPLY:
+		var mesh *geometry.Mesh
+		var colours [][3]uint8
+		mesh, colours, err = geometry.ReadPLYUnwelded(io.NewSectionReader(ra, 0, b.Size()), geometry.Limits{MaxTriangles: j.MaxTriangles})
+		m = &geometry.Model{Mesh: mesh, Colours: colours}
+	default:
 		m, err = geometry.ReadModel(ra, b.Size(), format, geometry.Limits{MaxTriangles: j.MaxTriangles})
 	}
 	switch {

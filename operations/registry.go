@@ -56,7 +56,7 @@ func Default() *Registry {
 		Spec{Type: "export", New: func() Params { return &ExportParams{} }},
 		Spec{Type: "stl-conversion", New: func() Params { return &ConversionParams{} }, Sources: true},
 		Spec{Type: "wall-thickness-analysis", New: func() Params { return &WallThicknessParams{Accuracy: "Medium"} }},
-		Spec{Type: "thumbnail", New: func() Params { return newThumbnailParams() }},
+		Spec{Type: "thumbnail", New: func() Params { return newThumbnailParams() }, Sources: true},
 		Spec{Type: "reduce-triangles", New: func() Params { return newReduceParams() }},
 		Spec{Type: "shrinkwrap-repair", New: func() Params { return &ShrinkwrapParams{Accuracy: "Smooth"} }},
 		Spec{Type: "hollowing", New: func() Params { return &HollowingParams{} }},

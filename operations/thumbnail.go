@@ -82,6 +82,12 @@ func (p *ThumbnailParams) Run(ctx context.Context, job *Job) (any, error) {
 	}
 	job.Progress(30)
 	opt := render.Options{Width: int(*p.Width), Height: int(*p.Height), Transparent: p.Background == "transparent"}
+	if c := model.Colours; c != nil { // e.g. a wall-thickness PLY
+		opt.VertexColors = make([]color.NRGBA, len(c))
+		for i, rgb := range c {
+			opt.VertexColors[i] = color.NRGBA{rgb[0], rgb[1], rgb[2], 255}
+		}
+	}
 	for _, a := range []struct {
 		dst *float64
 		src *float64

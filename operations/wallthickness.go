@@ -1,7 +1,12 @@
 package operations
 
 import (
+	"context"
+	"io"
+	"math"
+
 	"github.com/meshops/meshops"
+	"github.com/meshops/meshops/geometry"
 )
 
 // WallThicknessParams: minWallThicknessMm 0.1…20 (300), accuracy Low |
@@ -31,4 +36,146 @@ func (p *WallThicknessParams) Validate(src *meshops.File) error {
 		}
 	}
 	return nil
+}
+
+// wallSamples is how many surface samples each accuracy measures, spread
+// evenly over the area (spacing ≈ √(area / samples)).
+var wallSamples = map[string]int{"Low": 10_000, "Medium": 50_000, "High": 200_000}
+
+// WallThicknessResult is wall-thickness-analysis's result (lengths in mm).
+type WallThicknessResult struct {
+	HasThinWalls      bool         `json:"hasThinWalls"`
+	MinThicknessMm    float64      `json:"minThicknessMm"`
+	ThinAreaMm2       float64      `json:"thinAreaMm2"`
+	ThinAreaPercent   float64      `json:"thinAreaPercent"`
+	ThinRegions       []ThinRegion `json:"thinRegions"`
+	Histogram         Histogram    `json:"histogram"`
+	FileID            string       `json:"fileId"`
+	Samples           int          `json:"samples"`
+	SampleSpacingMm   float64      `json:"sampleSpacingMm"`
+	UnmeasuredSamples int          `json:"unmeasuredSamples"`
+}
+
+// ThinRegion is a connected patch thinner than minWallThicknessMm.
+type ThinRegion struct {
+	BBoxMm         BBox    `json:"bboxMm"`
+	AreaMm2        float64 `json:"areaMm2"`
+	MinThicknessMm float64 `json:"minThicknessMm"`
+	Triangles      int     `json:"triangles"`
+}
+
+// Histogram is the measured area by thickness: ten bins from 0 to twice
+// the minimum wall, and the area above.
+type Histogram struct {
+	BinEdgesMm   []float64 `json:"binEdgesMm"`
+	AreaMm2      []float64 `json:"areaMm2"`
+	AboveAreaMm2 float64   `json:"aboveAreaMm2"`
+}
+
+// Run measures the walls and stores a PLY whose vertices carry their
+// thickness (property "thickness", mm) and a colour: red below the minimum
+// wall, through yellow to green at twice it; grey where not measured.
+func (p *WallThicknessParams) Run(ctx context.Context, job *Job) (any, error) {
+	model, err := job.LoadModel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := model.Mesh
+	k := job.Source.Units.MillimetresPer()
+	wall := *p.MinWallThicknessMm
+	job.Progress(10)
+	th, err := geometry.WallThickness(ctx, m, wallSamples[p.Accuracy], func(f float64) { job.Progress(10 + 70*f) })
+	if err != nil {
+		return nil, err
+	}
+	res := &WallThicknessResult{Samples: len(th.Samples), SampleSpacingMm: round6(math.Sqrt(th.SampleArea) * k), MinThicknessMm: math.Inf(1)}
+	areaMm2 := th.SampleArea * k * k
+	res.Histogram.AreaMm2 = make([]float64, 10)
+	for i := range 11 {
+		res.Histogram.BinEdgesMm = append(res.Histogram.BinEdgesMm, round6(2*wall*float64(i)/10))
+	}
+	var measuredArea float64
+	for _, s := range th.Samples {
+		t := s.Thickness * k
+		if math.IsNaN(t) {
+			res.UnmeasuredSamples++
+			continue
+		}
+		measuredArea += areaMm2
+		res.MinThicknessMm = math.Min(res.MinThicknessMm, t)
+		if t < wall {
+			res.ThinAreaMm2 += areaMm2
+		}
+		if bin := int(t / (2 * wall) * 10); bin < 10 {
+			res.Histogram.AreaMm2[bin] += areaMm2
+		} else {
+			res.Histogram.AboveAreaMm2 += areaMm2
+		}
+	}
+	if math.IsInf(res.MinThicknessMm, 1) {
+		res.MinThicknessMm = 0
+	}
+	res.HasThinWalls = res.ThinAreaMm2 > 0
+	if measuredArea > 0 {
+		res.ThinAreaPercent = round6(100 * res.ThinAreaMm2 / measuredArea)
+	}
+	res.MinThicknessMm, res.ThinAreaMm2 = round6(res.MinThicknessMm), round6(res.ThinAreaMm2)
+	for i := range res.Histogram.AreaMm2 {
+		res.Histogram.AreaMm2[i] = round6(res.Histogram.AreaMm2[i])
+	}
+	res.Histogram.AboveAreaMm2 = round6(res.Histogram.AboveAreaMm2)
+	regions := th.ThinRegions(m, wall/k)
+	res.ThinRegions = []ThinRegion{}
+	for _, r := range regions[:min(len(regions), 100)] {
+		tr := ThinRegion{AreaMm2: round6(r.Area * k * k), MinThicknessMm: round6(r.MinThickness * k), Triangles: r.Triangles}
+		for i := range 3 {
+			tr.BBoxMm.Min[i], tr.BBoxMm.Max[i] = round6(r.Min[i]*k), round6(r.Max[i]*k)
+		}
+		res.ThinRegions = append(res.ThinRegions, tr)
+	}
+	job.Progress(85)
+	// Each triangle gets its own three vertices carrying its value, so large
+	// CAD facets show their own thickness instead of blending with every
+	// neighbour's at shared vertices. (Very large scans keep shared vertices.)
+	pm, values := m, th.PerVertex
+	if len(m.Triangles) <= 2_000_000 {
+		pm = &geometry.Mesh{Vertices: make([]geometry.Vec3, 0, 3*len(m.Triangles)), Triangles: make([][3]uint32, len(m.Triangles))}
+		values = make([]float32, 0, 3*len(m.Triangles))
+		for i, t := range m.Triangles {
+			n := uint32(len(pm.Vertices))
+			pm.Vertices = append(pm.Vertices, m.Vertices[t[0]], m.Vertices[t[1]], m.Vertices[t[2]])
+			pm.Triangles[i] = [3]uint32{n, n + 1, n + 2}
+			values = append(values, th.PerTri[i], th.PerTri[i], th.PerTri[i])
+		}
+	}
+	scalar := make([]float32, len(values))
+	colours := make([][3]uint8, len(values))
+	for i, t := range values {
+		scalar[i] = float32(float64(t) * k)
+		colours[i] = thicknessColour(float64(t)*k, wall)
+	}
+	out, err := job.Store(ctx, Output{Name: outputName(job.Source.Name, "thickness", "ply"), Format: meshops.FormatPLY, Units: job.Source.Units,
+		Write: func(w io.Writer) error { return geometry.WritePLYScalars(w, pm, "thickness", scalar, colours) }})
+	if err != nil {
+		return nil, err
+	}
+	res.FileID = out.ID
+	return res, nil
+}
+
+// thicknessColour maps a thickness to red (below the wall), yellow (at it)
+// and green (twice it or more); grey if unknown.
+func thicknessColour(t, wall float64) [3]uint8 {
+	if math.IsNaN(t) {
+		return [3]uint8{150, 150, 150}
+	}
+	x := t / wall
+	switch {
+	case x < 1:
+		return [3]uint8{220, uint8(40 + 120*x), 40}
+	case x < 2:
+		f := x - 1
+		return [3]uint8{uint8(230 - 170*f), uint8(200 - 20*f), 50}
+	}
+	return [3]uint8{60, 180, 75}
 }

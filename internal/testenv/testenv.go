@@ -54,3 +54,17 @@ func BinarySTL(header string, tris ...[9]float32) []byte {
 
 // Tri is a unit right triangle in the z = 0 plane.
 var Tri = [9]float32{0, 0, 0, 1, 0, 0, 0, 1, 0}
+
+// Cube is a binary STL of the cube [0, size]³, wound outward.
+func Cube(size float32) []byte {
+	v := func(i int) [3]float32 {
+		return [3]float32{size * float32(i&1), size * float32(i>>1&1), size * float32(i>>2&1)}
+	}
+	faces := [][3]int{{0, 2, 1}, {1, 2, 3}, {4, 5, 6}, {5, 7, 6}, {0, 1, 4}, {1, 5, 4}, {2, 6, 3}, {3, 6, 7}, {0, 4, 2}, {2, 4, 6}, {1, 3, 5}, {3, 7, 5}}
+	tris := make([][9]float32, 0, len(faces))
+	for _, f := range faces {
+		a, b, c := v(f[0]), v(f[1]), v(f[2])
+		tris = append(tris, [9]float32{a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2]})
+	}
+	return BinarySTL("cube", tris...)
+}

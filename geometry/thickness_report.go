@@ -1,0 +1,94 @@
+package geometry
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+)
+
+// ThinRegion is a connected patch of triangles thinner than the limit.
+type ThinRegion struct {
+	Triangles    int
+	Area         float64
+	MinThickness float64
+	Min, Max     [3]float64
+}
+
+// ThinRegions groups the triangles whose thickness (PerTri) is below
+// limit into edge-connected patches, largest first.
+func (th *Thickness) ThinRegions(m *Mesh, limit float64) []ThinRegion {
+	thin := func(t uint32) bool { v := float64(th.PerTri[t]); return v == v && v < limit }
+	uf := newUnionFind(len(m.Triangles))
+	edges := newEdgeIndex(m)
+	edges.each(func(_ uint32, uses []edgeUse) {
+		for _, u := range uses[1:] {
+			if thin(uses[0].tri) && thin(u.tri) {
+				uf.union(uses[0].tri, u.tri)
+			}
+		}
+	})
+	byRoot := map[uint32]*ThinRegion{}
+	var order []uint32
+	for i := range m.Triangles {
+		t := uint32(i)
+		if !thin(t) {
+			continue
+		}
+		root := uf.find(t)
+		r := byRoot[root]
+		if r == nil {
+			r = &ThinRegion{MinThickness: math.Inf(1), Min: [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}, Max: [3]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1)}}
+			byRoot[root] = r
+			order = append(order, root)
+		}
+		a, b, c := m.Triangle(i)
+		r.Triangles++
+		r.Area += norm(cross(sub(to64(b), to64(a)), sub(to64(c), to64(a)))) / 2
+		r.MinThickness = math.Min(r.MinThickness, float64(th.PerTri[t]))
+		for _, p := range []Vec3{a, b, c} {
+			for k := range 3 {
+				r.Min[k], r.Max[k] = math.Min(r.Min[k], float64(p[k])), math.Max(r.Max[k], float64(p[k]))
+			}
+		}
+	}
+	out := make([]ThinRegion, 0, len(order))
+	for _, root := range order {
+		out = append(out, *byRoot[root])
+	}
+	for i := 1; i < len(out); i++ { // largest area first (insertion sort: few regions)
+		for j := i; j > 0 && out[j].Area > out[j-1].Area; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// WritePLYScalars writes binary PLY with, per vertex, x y z, a float
+// property named scalarName (NaN where unknown) and red green blue colours.
+func WritePLYScalars(w io.Writer, m *Mesh, scalarName string, scalar []float32, colours [][3]uint8) error {
+	if len(scalar) != len(m.Vertices) || len(colours) != len(m.Vertices) {
+		return fmt.Errorf("ply: %d scalars and %d colours for %d vertices", len(scalar), len(colours), len(m.Vertices))
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	fmt.Fprintf(bw, "ply\nformat binary_little_endian 1.0\ncomment meshops\nelement vertex %d\nproperty float x\nproperty float y\nproperty float z\nproperty float %s\nproperty uchar red\nproperty uchar green\nproperty uchar blue\nelement face %d\nproperty list uchar int vertex_indices\nend_header\n",
+		len(m.Vertices), safeName(scalarName), len(m.Triangles))
+	var rec [19]byte
+	for i, v := range m.Vertices {
+		for k := range 3 {
+			binary.LittleEndian.PutUint32(rec[4*k:], math.Float32bits(v[k]))
+		}
+		binary.LittleEndian.PutUint32(rec[12:], math.Float32bits(scalar[i]))
+		rec[16], rec[17], rec[18] = colours[i][0], colours[i][1], colours[i][2]
+		bw.Write(rec[:19])
+	}
+	rec[0] = 3
+	for _, t := range m.Triangles {
+		for k := range 3 {
+			binary.LittleEndian.PutUint32(rec[1+4*k:], t[k])
+		}
+		bw.Write(rec[:13])
+	}
+	return bw.Flush()
+}
