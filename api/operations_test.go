@@ -305,7 +305,7 @@ func TestWallThicknessOperation(t *testing.T) {
 	h := newHarness(t)
 	id := h.uploadID(h.key, "?name=card.stl", testenv.Corpus(t, "voron_filament_card.stl"))
 	res := h.run(h.key, "wall-thickness-analysis", id, `,"minWallThicknessMm":0.8,"accuracy":"Low"`)
-	if res["hasThinWalls"] != true || res["samples"] != 10000.0 || len(res["thinRegions"].([]any)) == 0 {
+	if res["hasThinWalls"] != true || res["samples"] != 5000.0 || len(res["thinRegions"].([]any)) == 0 {
 		t.Errorf("card: %v", res)
 	}
 	hist := res["histogram"].(map[string]any)

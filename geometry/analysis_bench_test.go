@@ -79,3 +79,13 @@ func BenchmarkExport(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkWallThickness(b *testing.B) {
+	m := readCorpusSTL(b, "prusa_extruder-body.stl")
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := WallThickness(context.Background(), m, 50000, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

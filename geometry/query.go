@@ -97,10 +97,12 @@ func rayTriangle(o, d, a, b, c v64) (float64, bool) {
 }
 
 // Nearest returns the point of the mesh nearest to p among triangles skip
-// does not reject, its triangle and squared distance (ok = false if none).
-// Nodes are visited nearest first and pruned by box distance.
-func (h *BVH) Nearest(m *Mesh, p [3]float64, skip func(tri uint32) bool) (q [3]float64, tri uint32, dist2 float64, ok bool) {
-	dist2 = math.Inf(1)
+// does not reject and closer than √within2 (math.Inf(1): any distance), its
+// triangle and squared distance (ok = false if none). Nodes are visited
+// nearest first and pruned by box distance, so a small bound prunes most
+// of the tree.
+func (h *BVH) Nearest(m *Mesh, p [3]float64, within2 float64, skip func(tri uint32) bool) (q [3]float64, tri uint32, dist2 float64, ok bool) {
+	dist2 = within2
 	if len(h.nodes) == 0 {
 		return
 	}

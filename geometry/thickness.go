@@ -151,8 +151,8 @@ func measure(m *Mesh, bvh *BVH, normals [][3]float64, s *ThicknessSample, eps, d
 	found := ok
 	for range 16 {
 		c := v64{s.P[0] - n[0]*r, s.P[1] - n[1]*r, s.P[2] - n[2]*r}
-		q, _, d2, qok := bvh.Nearest(m, c, opposing)
-		if !qok || d2 >= r*r*(1-1e-9) {
+		q, _, _, qok := bvh.Nearest(m, c, r*r*(1-1e-9), opposing) // only what is inside the ball matters
+		if !qok {
 			break
 		}
 		found = true

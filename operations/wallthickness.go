@@ -40,7 +40,7 @@ func (p *WallThicknessParams) Validate(src *meshops.File) error {
 
 // wallSamples is how many surface samples each accuracy measures, spread
 // evenly over the area (spacing ≈ √(area / samples)).
-var wallSamples = map[string]int{"Low": 10_000, "Medium": 50_000, "High": 200_000}
+var wallSamples = map[string]int{"Low": 5_000, "Medium": 20_000, "High": 100_000}
 
 // WallThicknessResult is wall-thickness-analysis's result (lengths in mm).
 type WallThicknessResult struct {
