@@ -83,12 +83,6 @@ func WritePLYScalars(w io.Writer, m *Mesh, scalarName string, scalar []float32, 
 		rec[16], rec[17], rec[18] = colours[i][0], colours[i][1], colours[i][2]
 		bw.Write(rec[:19])
 	}
-	rec[0] = 3
-	for _, t := range m.Triangles {
-		for k := range 3 {
-			binary.LittleEndian.PutUint32(rec[1+4*k:], t[k])
-		}
-		bw.Write(rec[:13])
-	}
+	writePLYFaces(bw, m)
 	return bw.Flush()
 }

@@ -175,14 +175,21 @@ func WritePLY(w io.Writer, m *Mesh) error {
 		}
 		bw.Write(rec[:12])
 	}
+	writePLYFaces(bw, m)
+	return bw.Flush()
+}
+
+// writePLYFaces writes the face element of binary little-endian PLY as
+// "list uchar int vertex_indices".
+func writePLYFaces(bw *bufio.Writer, m *Mesh) {
+	var rec [13]byte
 	rec[0] = 3
 	for _, t := range m.Triangles {
 		for k := range 3 {
 			binary.LittleEndian.PutUint32(rec[1+4*k:], t[k])
 		}
-		bw.Write(rec[:13])
+		bw.Write(rec[:])
 	}
-	return bw.Flush()
 }
 
 const (
