@@ -84,7 +84,7 @@ func BenchmarkWallThickness(b *testing.B) {
 	m := readCorpusSTL(b, "prusa_extruder-body.stl")
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := WallThickness(context.Background(), m, 50000, nil); err != nil {
+		if _, err := WallThickness(context.Background(), m, 20000, 1.6, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -201,3 +201,126 @@ func closestOnTriangle(p, a, b, c v64) v64 {
 	v, w := vb*denom, vc*denom
 	return v64{a[0] + ab[0]*v + ac[0]*w, a[1] + ab[1]*v + ac[1]*w, a[2] + ab[2]*v + ac[2]*w}
 }
+
+// normalCone bounds the unit normals of a node's triangles: each is within
+// the half-angle of axis. cosHalf/sinHalf are precomputed; wide (half-angle
+// ≥ 90°) cones never prune.
+type normalCone struct {
+	axis             [3]float64
+	cosHalf, sinHalf float64
+	wide             bool
+}
+
+// NormalCones bounds each node's triangle normals (built once per BVH for
+// queries that only want surfaces facing a given way).
+func (h *BVH) NormalCones(normals [][3]float64) []normalCone {
+	cones := make([]normalCone, len(h.nodes))
+	half := make([]float64, len(h.nodes))
+	for i := len(h.nodes) - 1; i >= 0; i-- { // children come after parents
+		nd := &h.nodes[i]
+		var sum [3]float64
+		if nd.count > 0 {
+			for _, t := range h.tris[nd.first : nd.first+nd.count] {
+				n := normals[t]
+				sum = v64{sum[0] + n[0], sum[1] + n[1], sum[2] + n[2]}
+			}
+		} else {
+			for _, c := range cones[nd.first : nd.first+2] {
+				sum = v64{sum[0] + c.axis[0], sum[1] + c.axis[1], sum[2] + c.axis[2]}
+			}
+		}
+		l := norm(sum)
+		if l < 1e-9 {
+			cones[i], half[i] = normalCone{wide: true}, math.Pi
+			continue
+		}
+		axis := v64{sum[0] / l, sum[1] / l, sum[2] / l}
+		h0 := 0.0
+		ang := func(v [3]float64) float64 { return math.Acos(math.Max(-1, math.Min(1, dot(axis, v)))) }
+		if nd.count > 0 {
+			for _, t := range h.tris[nd.first : nd.first+nd.count] {
+				if n := normals[t]; n != ([3]float64{}) {
+					h0 = math.Max(h0, ang(n))
+				}
+			}
+		} else {
+			for c := nd.first; c < nd.first+2; c++ {
+				h0 = math.Max(h0, ang(cones[c].axis)+half[c])
+			}
+		}
+		half[i] = h0
+		cones[i] = normalCone{axis: axis, cosHalf: math.Cos(h0), sinHalf: math.Sin(h0), wide: h0 >= math.Pi/2}
+	}
+	return cones
+}
+
+// mayFace reports whether a node's cone can hold a normal n with
+// dot(n, dir) ≤ maxDot, i.e. angle(n, dir) ≥ acos(maxDot): true unless every
+// normal in the cone is closer to dir than that. With a = angle(axis, dir)
+// and h the half-angle, the farthest normal is at a + h; it reaches the
+// limit when cos(a + h) = cos a·cos h − sin a·sin h ≤ maxDot.
+func (c *normalCone) mayFace(dir [3]float64, maxDot float64) bool {
+	if c.wide {
+		return true
+	}
+	ca := dot(c.axis, dir)
+	sa := math.Sqrt(math.Max(0, 1-ca*ca))
+	return ca*c.cosHalf-sa*c.sinHalf <= maxDot
+}
+
+// NearestFacing is Nearest restricted to triangles with dot(normal, dir) ≤
+// maxDot, pruning whole nodes by their normal cones: the search for an
+// opposing wall skips the surface around the query that faces the same way.
+func (h *BVH) NearestFacing(m *Mesh, cones []normalCone, normals [][3]float64, p [3]float64, within2 float64, dir [3]float64, maxDot float64) (q [3]float64, tri uint32, dist2 float64, ok bool) {
+	dist2 = within2
+	if len(h.nodes) == 0 || !cones[0].mayFace(dir, maxDot) {
+		return
+	}
+	type entry struct {
+		node uint32
+		d2   float64
+	}
+	var stack [128]entry
+	sp := 1
+	stack[0] = entry{0, boxDist2(p, h.nodes[0].min, h.nodes[0].max)}
+	for sp > 0 {
+		sp--
+		e := stack[sp]
+		if e.d2 >= dist2 {
+			continue
+		}
+		nd := &h.nodes[e.node]
+		if nd.count > 0 {
+			for _, t := range h.tris[nd.first : nd.first+nd.count] {
+				if dot(normals[t], dir) > maxDot {
+					continue
+				}
+				a, b, c := m.Triangle(int(t))
+				c0 := closestOnTriangle(p, to64(a), to64(b), to64(c))
+				dd := sub(c0, p)
+				if d2 := dot(dd, dd); d2 < dist2 {
+					q, tri, dist2, ok = c0, t, d2, true
+				}
+			}
+			continue
+		}
+		if sp+2 > len(stack) {
+			continue
+		}
+		l, r := nd.first, nd.first+1
+		dl, dr := math.Inf(1), math.Inf(1)
+		if d := boxDist2(p, h.nodes[l].min, h.nodes[l].max); d < dist2 && cones[l].mayFace(dir, maxDot) {
+			dl = d
+		}
+		if d := boxDist2(p, h.nodes[r].min, h.nodes[r].max); d < dist2 && cones[r].mayFace(dir, maxDot) {
+			dr = d
+		}
+		if dl < dr {
+			stack[sp], stack[sp+1] = entry{r, dr}, entry{l, dl}
+		} else {
+			stack[sp], stack[sp+1] = entry{l, dl}, entry{r, dr}
+		}
+		sp += 2
+	}
+	return
+}

@@ -25,10 +25,13 @@ import (
 //     edge) do not count, so convex edges do not read thin either.
 //
 // The thickness is the ball's diameter (never more than the ray distance).
-// A sample whose ray escapes (open meshes) and whose ball finds no opposing
-// surface is not measured (NaN). In multi-shell meshes a ray stops at the
-// first surface of any shell.
-func WallThickness(ctx context.Context, m *Mesh, samples int, progress func(float64)) (*Thickness, error) {
+// The ball's radius is capped at maxBall: where no opposing surface comes
+// that close, the wall is thicker than 2·maxBall and the ray distance is
+// reported (callers that only judge thinness pass a few times the minimum
+// wall, which keeps every query local). A sample whose ray escapes (open
+// meshes) and whose ball finds no opposing surface is not measured (NaN).
+// In multi-shell meshes a ray stops at the first surface of any shell.
+func WallThickness(ctx context.Context, m *Mesh, samples int, maxBall float64, progress func(float64)) (*Thickness, error) {
 	th := &Thickness{}
 	if len(m.Triangles) == 0 || samples <= 0 {
 		return th, nil
@@ -51,6 +54,7 @@ func WallThickness(ctx context.Context, m *Mesh, samples int, progress func(floa
 	th.SampleArea = total / float64(samples)
 	th.Samples = stratify(m, areas, total, samples)
 	bvh := NewBVH(m)
+	cones := bvh.NormalCones(normals)
 	eps := 1e-7 * diag
 
 	var next, done atomic.Int64
@@ -68,7 +72,7 @@ func WallThickness(ctx context.Context, m *Mesh, samples int, progress func(floa
 				}
 				for i := start; i < min(start+batch, len(th.Samples)); i++ {
 					s := &th.Samples[i]
-					s.Thickness = measure(m, bvh, normals, s, eps, diag)
+					s.Thickness = measure(m, bvh, cones, normals, s, eps, diag, maxBall)
 				}
 				if d := done.Add(batch); progress != nil && (d/batch)%64 == 0 {
 					progress(float64(min(d, int64(len(th.Samples)))) / float64(len(th.Samples)))
@@ -128,7 +132,7 @@ func stratify(m *Mesh, areas []float64, total float64, n int) []ThicknessSample 
 }
 
 // measure combines the inward ray and the tangent ball at one sample.
-func measure(m *Mesh, bvh *BVH, normals [][3]float64, s *ThicknessSample, eps, diag float64) float64 {
+func measure(m *Mesh, bvh *BVH, cones []normalCone, normals [][3]float64, s *ThicknessSample, eps, diag, maxBall float64) float64 {
 	n := normals[s.Tri]
 	if n == ([3]float64{}) {
 		return math.NaN()
@@ -143,15 +147,16 @@ func measure(m *Mesh, bvh *BVH, normals [][3]float64, s *ThicknessSample, eps, d
 		// the sample sits on a sharp inner corner, not before a wall.
 		return sharedVertices(own, m.Triangles[t]) > 0 && dot(normals[t], dir) < 0
 	})
-	r := diag
+	r := math.Min(diag, maxBall)
 	if ok {
-		r = hit.Dist / 2
+		r = math.Min(hit.Dist/2, maxBall)
 	}
-	opposing := func(t uint32) bool { return dot(normals[t], n) > -0.1 }
+	capped := !ok || hit.Dist/2 > maxBall
 	found := ok
 	for range 16 {
 		c := v64{s.P[0] - n[0]*r, s.P[1] - n[1]*r, s.P[2] - n[2]*r}
-		q, _, _, qok := bvh.Nearest(m, c, r*r*(1-1e-9), opposing) // only what is inside the ball matters
+		// Only opposing surfaces inside the ball matter (normals > ~95.7° apart).
+		q, _, _, qok := bvh.NearestFacing(m, cones, normals, c, r*r*(1-1e-9), n, -0.1)
 		if !qok {
 			break
 		}
@@ -166,9 +171,13 @@ func measure(m *Mesh, bvh *BVH, normals [][3]float64, s *ThicknessSample, eps, d
 			break
 		}
 		r = rn
+		capped = false
 	}
-	if !found {
+	switch {
+	case !found:
 		return math.NaN()
+	case capped: // nothing opposing within the cap: the ray measures it
+		return hit.Dist
 	}
 	return 2 * r
 }

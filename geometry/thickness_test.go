@@ -40,7 +40,7 @@ func minThickness(t *testing.T, m *Mesh, samples int) float64 {
 	if r := analyze(t, m, AnalyzeOptions{}); !r.Watertight || r.MisorientedEdges != 0 || r.Volume <= 0 {
 		t.Fatalf("test shape is not a closed outward mesh: %+v", r)
 	}
-	th, err := WallThickness(context.Background(), m, samples, nil)
+	th, err := WallThickness(context.Background(), m, samples, math.Inf(1), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestWallThicknessShapes(t *testing.T) {
 // 0.02 mm of a step and every main step must be found.
 func TestWallThicknessFilamentCard(t *testing.T) {
 	m := readCorpusSTL(t, "voron_filament_card.stl")
-	th, err := WallThickness(context.Background(), m, 20000, nil)
+	th, err := WallThickness(context.Background(), m, 20000, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,10 @@ func (p *WallThicknessParams) Run(ctx context.Context, job *Job) (any, error) {
 	k := job.Source.Units.MillimetresPer()
 	wall := *p.MinWallThicknessMm
 	job.Progress(10)
-	th, err := geometry.WallThickness(ctx, m, wallSamples[p.Accuracy], func(f float64) { job.Progress(10 + 70*f) })
+	// The ball only needs to resolve walls up to twice the minimum (the top
+	// of the histogram and of the colour scale); thicker ones are measured by
+	// the ray alone.
+	th, err := geometry.WallThickness(ctx, m, wallSamples[p.Accuracy], 2*wall/k, func(f float64) { job.Progress(10 + 70*f) })
 	if err != nil {
 		return nil, err
 	}
