@@ -96,61 +96,6 @@ func rayTriangle(o, d, a, b, c v64) (float64, bool) {
 	return t, t > 0
 }
 
-// Nearest returns the point of the mesh nearest to p among triangles skip
-// does not reject and closer than √within2 (math.Inf(1): any distance), its
-// triangle and squared distance (ok = false if none). Nodes are visited
-// nearest first and pruned by box distance, so a small bound prunes most
-// of the tree.
-func (h *BVH) Nearest(m *Mesh, p [3]float64, within2 float64, skip func(tri uint32) bool) (q [3]float64, tri uint32, dist2 float64, ok bool) {
-	dist2 = within2
-	if len(h.nodes) == 0 {
-		return
-	}
-	type entry struct {
-		node uint32
-		d2   float64
-	}
-	var stack [128]entry
-	sp := 1
-	stack[0] = entry{0, boxDist2(p, h.nodes[0].min, h.nodes[0].max)}
-	for sp > 0 {
-		sp--
-		e := stack[sp]
-		if e.d2 >= dist2 {
-			continue
-		}
-		nd := &h.nodes[e.node]
-		if nd.count > 0 {
-			for _, t := range h.tris[nd.first : nd.first+nd.count] {
-				if skip != nil && skip(t) {
-					continue
-				}
-				a, b, c := m.Triangle(int(t))
-				c0 := closestOnTriangle(p, to64(a), to64(b), to64(c))
-				dd := sub(c0, p)
-				if d2 := dot(dd, dd); d2 < dist2 {
-					q, tri, dist2, ok = c0, t, d2, true
-				}
-			}
-			continue
-		}
-		l, r := nd.first, nd.first+1
-		dl := boxDist2(p, h.nodes[l].min, h.nodes[l].max)
-		dr := boxDist2(p, h.nodes[r].min, h.nodes[r].max)
-		if sp+2 > len(stack) {
-			continue // cannot happen for balanced trees of < 2^60 nodes
-		}
-		// Push the farther first so the nearer is visited first.
-		if dl < dr {
-			stack[sp], stack[sp+1] = entry{r, dr}, entry{l, dl}
-		} else {
-			stack[sp], stack[sp+1] = entry{l, dl}, entry{r, dr}
-		}
-		sp += 2
-	}
-	return
-}
-
 func boxDist2(p [3]float64, lo, hi [3]float32) float64 {
 	var d2 float64
 	for k := range 3 {

@@ -19,28 +19,30 @@ func TestRaycastAndNearest(t *testing.T) {
 	if _, ok := h.Raycast(m, [3]float64{5, 5, 20}, [3]float64{0, 0, 1}, nil); ok {
 		t.Error("ray away from the cube hit it")
 	}
-	q, _, d2, ok := h.Nearest(m, [3]float64{5, 5, 13}, math.Inf(1), nil)
+	// Nearest point facing any way (maxDot 2 accepts every normal).
+	normals := make([][3]float64, len(m.Triangles))
+	for i := range m.Triangles {
+		n := m.normal(i)
+		normals[i] = [3]float64{float64(n[0]), float64(n[1]), float64(n[2])}
+	}
+	cones := h.NormalCones(normals)
+	up := [3]float64{0, 0, 1}
+	q, _, d2, ok := h.NearestFacing(m, cones, normals, [3]float64{5, 5, 13}, math.Inf(1), up, 2)
 	if !ok || math.Abs(d2-9) > 1e-9 || q[2] != 10 {
 		t.Errorf("nearest above the top: %v %v", q, d2)
 	}
-	q, _, d2, _ = h.Nearest(m, [3]float64{12, 13, 5}, math.Inf(1), nil)
+	var tri uint32
+	q, _, d2, _ = h.NearestFacing(m, cones, normals, [3]float64{12, 13, 5}, math.Inf(1), up, 2)
 	if math.Abs(d2-(4+9)) > 1e-9 || q != [3]float64{10, 10, 5} {
 		t.Errorf("nearest to an edge: %v %v", q, d2)
 	}
-	// Skipping every face but the bottom.
-	_, tri, _, _ := h.Nearest(m, [3]float64{5, 5, 9}, math.Inf(1), func(t uint32) bool { return t > 1 })
-	if tri > 1 {
-		t.Errorf("skip ignored: %d", tri)
+	// Only surfaces facing down (the bottom): from inside, near the top.
+	q, tri, _, _ = h.NearestFacing(m, cones, normals, [3]float64{5, 5, 9}, math.Inf(1), up, -0.9)
+	if q[2] != 0 || normals[tri][2] > -0.9 {
+		t.Errorf("facing filter ignored: %v", q)
 	}
-}
-
-func TestNearestWithin(t *testing.T) {
-	m := cube(Vec3{}, 10)
-	h := NewBVH(m)
-	if _, _, _, ok := h.Nearest(m, [3]float64{5, 5, 13}, 4, nil); ok {
+	// Nothing closer than the bound.
+	if _, _, _, ok := h.NearestFacing(m, cones, normals, [3]float64{5, 5, 13}, 4, up, 2); ok {
 		t.Error("found a point farther than the bound")
-	}
-	if _, _, d2, ok := h.Nearest(m, [3]float64{5, 5, 13}, 10, nil); !ok || d2 != 9 {
-		t.Errorf("within the bound: %v %v", d2, ok)
 	}
 }
