@@ -115,10 +115,7 @@ func newHarnessWithEngine(t *testing.T, eng engineOption, opts ...option) *harne
 	h.other = h.newKey("bob", false)
 	h.admin = h.newKey("root", true)
 
-	doc, err := api.LoadOpenAPI()
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := loadOpenAPI(t)
 	doc.Servers = nil // match any host
 	if err := doc.Validate(ctx); err != nil {
 		t.Fatalf("openapi.yaml is invalid: %v", err)
