@@ -10,8 +10,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/meshops/meshops"
 	"github.com/meshops/meshops/api"
 	"github.com/meshops/meshops/internal/testenv"
 	"github.com/meshops/meshops/upload"
@@ -171,6 +173,11 @@ func TestAuth(t *testing.T) {
 	}
 	h.meta.RevokeKey(context.Background(), "bob", h.clock.now())
 	expect(t, "revoked key", h.do(req{method: "GET", path: "/api/v1/files", key: h.other}), 401, 12)
+
+	expired := "mk_test_expired_" + uuid.NewString()
+	past := time.Now().Add(-time.Hour)
+	h.meta.CreateKey(context.Background(), &meshops.Key{ID: uuid.NewString(), Name: "old", Hash: api.HashKey(expired), Prefix: expired[:10], CreatedAt: past.Add(-time.Hour), ExpiresAt: &past})
+	expect(t, "expired key", h.do(req{method: "GET", path: "/api/v1/files", key: expired}), 403, 60)
 }
 
 func TestRoutingErrors(t *testing.T) {
