@@ -33,7 +33,7 @@ func NewBVH(m *Mesh) *BVH {
 		return h
 	}
 	tb := make([]box, n)
-	adviseHuge(tb)
+	AdviseHuge(tb)
 	var cb box
 	cb.reset()
 	for i := range n {
@@ -61,7 +61,7 @@ func NewBVH(m *Mesh) *BVH {
 	radixSortHigh32(keys)
 	h.tris = make([]uint32, n)
 	h.boxes = make([]box, n)
-	adviseHuge(h.boxes)
+	AdviseHuge(h.boxes)
 	for i, k := range keys {
 		h.tris[i] = uint32(k)
 		h.boxes[i] = tb[uint32(k)]

@@ -2,4 +2,5 @@
 
 package geometry
 
-func adviseHuge[T any](s []T) {}
+// AdviseHuge does nothing where transparent huge pages are not a thing.
+func AdviseHuge[T any](s []T) {}

@@ -60,8 +60,8 @@ func NewMeshBuilder(triangles int) *MeshBuilder {
 	hint := min(max(triangles, 16), 1<<26)
 	b.mesh.Triangles = make([][3]uint32, 0, hint)
 	b.mesh.Vertices = make([]Vec3, 0, hint/2+8)
-	adviseHuge(b.mesh.Triangles)
-	adviseHuge(b.mesh.Vertices)
+	AdviseHuge(b.mesh.Triangles)
+	AdviseHuge(b.mesh.Vertices)
 	b.grow(hint / 2) // closed meshes have about half as many vertices as triangles
 	return b
 }
@@ -73,7 +73,7 @@ func (b *MeshBuilder) grow(vertices int) {
 		n <<= 1
 	}
 	b.slots = make([]weldSlot, n)
-	adviseHuge(b.slots)
+	AdviseHuge(b.slots)
 	b.mask = n - 1
 	for i, v := range b.mesh.Vertices {
 		x, y, z := canon(v[0]), canon(v[1]), canon(v[2])

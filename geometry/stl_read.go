@@ -75,8 +75,8 @@ func ReadSTLUnwelded(r io.Reader, size int64) (*Mesh, STLSummary, error) {
 		hint = int(max(size, 0)/250) + 1
 	}
 	m := &Mesh{Vertices: make([]Vec3, 0, 3*hint), Triangles: make([][3]uint32, 0, hint)}
-	adviseHuge(m.Vertices)
-	adviseHuge(m.Triangles)
+	AdviseHuge(m.Vertices)
+	AdviseHuge(m.Triangles)
 	s := NewSTLScanner(kind, func(t *[9]float32) {
 		n := uint32(len(m.Vertices))
 		m.Vertices = append(m.Vertices, Vec3{t[0], t[1], t[2]}, Vec3{t[3], t[4], t[5]}, Vec3{t[6], t[7], t[8]})

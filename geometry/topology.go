@@ -54,7 +54,7 @@ func newEdgeIndex(m *Mesh) *edgeIndex {
 		e.start[i] += e.start[i-1]
 	}
 	e.uses = make([]edgeUse, e.start[nv+1])
-	adviseHuge(e.uses)
+	AdviseHuge(e.uses)
 	for ti, t := range m.Triangles {
 		if !valid(t) {
 			continue
@@ -102,7 +102,7 @@ type unionFind struct {
 
 func newUnionFind(n int) *unionFind {
 	u := &unionFind{parent: make([]uint32, n)}
-	adviseHuge(u.parent)
+	AdviseHuge(u.parent)
 	for i := range u.parent {
 		u.parent[i] = uint32(i)
 	}

@@ -173,12 +173,15 @@ func mul(a, b [3][3]float64) [3][3]float64 {
 // scales in place. Both halves of the work run on their own goroutines.
 func (im *Image) project() {
 	v := view(im.opt.AngleX, im.opt.AngleY, im.opt.AngleZ)
-	lo, hi := im.mesh.Bounds()
+	// Centre on the first vertex (for float precision only: fitting uses
+	// the projected extent, so no pass over the model's bounds is needed).
 	var c [3]float64
-	for k := range 3 {
-		c[k] = (float64(lo[k]) + float64(hi[k])) / 2
+	if len(im.mesh.Vertices) > 0 {
+		p := im.mesh.Vertices[0]
+		c = [3]float64{float64(p[0]), float64(p[1]), float64(p[2])}
 	}
 	im.pts = make([]proj, len(im.mesh.Vertices))
+	geometry.AdviseHuge(im.pts)
 	type extent struct{ minX, minY, maxX, maxY float64 }
 	parts := parallel(len(im.pts), func(from, to int) extent {
 		e := extent{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
