@@ -7,7 +7,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -251,6 +250,3 @@ func (s *Server) deleteFile(c *gin.Context) {
 	}
 	c.Status(http.StatusNoContent)
 }
-
-// quoteETag is for comparisons in tests and clients: ETags are quoted sha256.
-func quoteETag(sha string) string { return `"` + strings.ToLower(sha) + `"` }

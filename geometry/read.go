@@ -3,6 +3,7 @@ package geometry
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 )
@@ -85,6 +86,24 @@ func ReadModel(r io.ReaderAt, size int64, f Format, lim Limits) (*Model, error) 
 		return nil, err
 	}
 	return &Model{Mesh: m, MillimetresPerUnit: mm, Colours: colours}, nil
+}
+
+// ReadModelFile reads the model file at path, its format from the name.
+func ReadModelFile(path string, lim Limits) (*Model, error) {
+	format, ok := FormatForName(path)
+	if !ok {
+		return nil, fmt.Errorf("%s: not a model file name (.stl .obj .ply .off .3mf .glb .gltf)", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return ReadModel(f, st.Size(), format, lim)
 }
 
 // SeekerReaderAt adapts an io.ReadSeeker (a blob, a file) to io.ReaderAt

@@ -3,20 +3,12 @@ package geometry
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 )
 
 func readCorpusModel(tb testing.TB, name string) *Model {
 	tb.Helper()
-	f, err := os.Open(corpusPath(tb, name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	st, _ := f.Stat()
-	format, _ := FormatForName(name)
-	m, err := ReadModel(f, st.Size(), format, Limits{})
+	m, err := ReadModelFile(corpusPath(tb, name), Limits{})
 	if err != nil {
 		tb.Fatal(err)
 	}

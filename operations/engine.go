@@ -3,7 +3,6 @@ package operations
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -354,5 +353,3 @@ func (e *Engine) Cancel(ctx context.Context, owner *meshops.Key, id string) (*me
 
 // Registry returns the engine's registry.
 func (e *Engine) Registry() *Registry { return e.reg }
-
-func marshalResult(v any) (json.RawMessage, error) { return json.Marshal(v) }

@@ -171,7 +171,7 @@ func (e *Engine) finish(ctx context.Context, op *meshops.Operation, result any, 
 	var resultJSON json.RawMessage
 	switch {
 	case runErr == nil:
-		b, err := marshalResult(result)
+		b, err := json.Marshal(result)
 		if err != nil {
 			status, code, msg = meshops.StatusFailed, meshops.CodeUnhandled, "The result could not be recorded; it is safe to retry."
 			break

@@ -59,20 +59,7 @@ func main() {
 }
 
 func read(path string) (*geometry.Mesh, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	format, ok := geometry.FormatForName(path)
-	if !ok {
-		return nil, fmt.Errorf("%s: unknown format", path)
-	}
-	m, err := geometry.ReadModel(f, st.Size(), format, geometry.Limits{})
+	m, err := geometry.ReadModelFile(path, geometry.Limits{})
 	if err != nil {
 		return nil, err
 	}

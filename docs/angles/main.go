@@ -27,17 +27,11 @@ func main() {
 	corpus := flag.String("corpus", "../shared/corpus", "the corpus folder")
 	out := flag.String("o", "docs/camera-angles.png", "output PNG")
 	flag.Parse()
-	path := filepath.Join(*corpus, "20mm-xyz-cube.stl")
-	f, err := os.Open(path)
+	model, err := geometry.ReadModelFile(filepath.Join(*corpus, "20mm-xyz-cube.stl"), geometry.Limits{})
 	if err != nil {
 		fail(err)
 	}
-	st, _ := f.Stat()
-	m, _, err := geometry.ReadSTL(f, st.Size())
-	f.Close()
-	if err != nil {
-		fail(err)
-	}
+	m := model.Mesh
 	views := []struct {
 		label   string
 		x, y, z float64

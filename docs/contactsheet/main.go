@@ -80,14 +80,7 @@ func main() {
 }
 
 func read(path string) (*geometry.Mesh, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, _ := f.Stat()
-	format, _ := geometry.FormatForName(path)
-	m, err := geometry.ReadModel(f, st.Size(), format, geometry.Limits{})
+	m, err := geometry.ReadModelFile(path, geometry.Limits{})
 	if err != nil {
 		return nil, err
 	}

@@ -17,14 +17,11 @@ func corpusMesh(tb testing.TB, name string) *geometry.Mesh {
 	if dir == "" {
 		dir = filepath.Join("..", "..", "..", "shared", "corpus")
 	}
-	f, err := os.Open(filepath.Join(dir, name))
-	if err != nil {
+	path := filepath.Join(dir, name)
+	if _, err := os.Stat(path); err != nil {
 		tb.Skipf("corpus file %s not found (set MESHOPS_CORPUS): %v", name, err)
 	}
-	defer f.Close()
-	st, _ := f.Stat()
-	format, _ := geometry.FormatForName(name)
-	m, err := geometry.ReadModel(f, st.Size(), format, geometry.Limits{})
+	m, err := geometry.ReadModelFile(path, geometry.Limits{})
 	if err != nil {
 		tb.Fatal(err)
 	}
