@@ -191,4 +191,38 @@ type Key struct {
 	CreatedAt time.Time
 	ExpiresAt *time.Time
 	RevokedAt *time.Time
+	Limits    KeyLimits
+}
+
+// KeyLimits are a key's allowances; a zero field means unlimited.
+type KeyLimits struct {
+	MaxUploadsPerMonth    int64   // uploads started per calendar month (UTC) → 429 code 61
+	MaxOperationsPerMonth int64   // operations submitted per calendar month (UTC) → 429 code 61
+	RatePerSecond         float64 // sustained requests per second → 429 code 11
+	MaxConcurrent         int     // operations queued or running at once → 429 code 11
+}
+
+// Quota names a monthly allowance.
+type Quota string
+
+const (
+	QuotaUploads    Quota = "uploads"
+	QuotaOperations Quota = "operations"
+)
+
+// QuotaPeriod is the calendar month (UTC) holding t, as "2006-01", and when
+// the next one starts.
+func QuotaPeriod(t time.Time) (period string, resets time.Time) {
+	t = t.UTC()
+	start := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return start.Format("2006-01"), start.AddDate(0, 1, 0)
+}
+
+// KeyUpdate changes some of a key's settings; nil fields stay as they are.
+type KeyUpdate struct {
+	ExpiresAt     *time.Time // the zero time clears the expiry
+	MaxUploads    *int64
+	MaxOperations *int64
+	Rate          *float64
+	MaxConcurrent *int
 }

@@ -70,6 +70,8 @@ type OperationStore interface {
 	CountOperations(ctx context.Context, status OperationStatus) (int, error)
 	// OperationsInStatus lists up to limit operations in a status, oldest first.
 	OperationsInStatus(ctx context.Context, status OperationStatus, limit int) ([]*Operation, error)
+	// ActiveOperationsByOwner counts the key's queued or running operations.
+	ActiveOperationsByOwner(ctx context.Context, ownerKeyID string) (int, error)
 	// ActiveOperationsOnFile counts queued or running operations reading a file.
 	ActiveOperationsOnFile(ctx context.Context, fileID string) (int, error)
 }

@@ -84,6 +84,18 @@ type KeyStore interface {
 	RevokeKey(ctx context.Context, idOrName string, at time.Time) error
 	// CountKeys is used to create the bootstrap admin key on first start.
 	CountKeys(ctx context.Context) (int, error)
+	// UpdateKey changes the limits or expiry of the key (by id or name) and
+	// returns it; ErrNotFound if none.
+	UpdateKey(ctx context.Context, idOrName string, u KeyUpdate) (*Key, error)
+	// ConsumeQuota counts one use of q in period for the key if fewer than
+	// limit were counted (limit ≤ 0: no limit), atomically. It returns the
+	// count after the call and whether the use was counted.
+	ConsumeQuota(ctx context.Context, keyID, period string, q Quota, limit int64) (used int64, ok bool, err error)
+	// RefundQuota takes back one use (never below zero), for work that was
+	// counted but then not accepted.
+	RefundQuota(ctx context.Context, keyID, period string, q Quota) error
+	// QuotaUsage reports the uses counted in period.
+	QuotaUsage(ctx context.Context, keyID, period string) (map[Quota]int64, error)
 }
 
 // MetaStore is everything a metadata driver (SQLite, PostgreSQL) provides.

@@ -53,12 +53,18 @@ func (s *Server) uploadFile(c *gin.Context) {
 		c.Error(err)
 		return
 	}
-	rec, err := s.Uploads.Receive(c.Request.Context(), meta.Name, c.Request.ContentLength, c.Request.Body)
+	refund, err := s.startUpload(c)
 	if err != nil {
 		c.Error(err)
 		return
 	}
-	s.createFile(c, rec, meta)
+	rec, err := s.Uploads.Receive(c.Request.Context(), meta.Name, c.Request.ContentLength, c.Request.Body)
+	if err != nil {
+		refund()
+		c.Error(err)
+		return
+	}
+	s.createFile(c, rec, meta, refund)
 }
 
 // uploadMeta validates the upload's fields before any byte of content is read.
@@ -73,12 +79,14 @@ func (s *Server) uploadMeta(c *gin.Context, owner string, fields map[string]stri
 	return upload.Meta{ID: fields["id"], OwnerKeyID: owner, Name: fields["name"], Units: units}, nil
 }
 
-func (s *Server) createFile(c *gin.Context, rec *upload.Received, meta upload.Meta) {
+func (s *Server) createFile(c *gin.Context, rec *upload.Received, meta upload.Meta, refund func()) {
 	f, err := s.Uploads.Create(c.Request.Context(), rec, meta)
 	if err != nil {
+		refund()
 		c.Error(err)
 		return
 	}
+	s.Metrics.uploadedBytes(f.SizeBytes)
 	c.Header("Location", "/api/v1/files/"+f.ID)
 	c.PureJSON(http.StatusCreated, fileJSON(f))
 }
@@ -136,12 +144,18 @@ func (s *Server) receivePart(c *gin.Context, owner string, fields map[string]str
 		c.Error(err)
 		return
 	}
-	rec, err := s.Uploads.Receive(c.Request.Context(), meta.Name, -1, part)
+	refund, err := s.startUpload(c)
 	if err != nil {
 		c.Error(err)
 		return
 	}
-	s.createFile(c, rec, meta)
+	rec, err := s.Uploads.Receive(c.Request.Context(), meta.Name, -1, part)
+	if err != nil {
+		refund()
+		c.Error(err)
+		return
+	}
+	s.createFile(c, rec, meta, refund)
 }
 
 func (s *Server) listFiles(c *gin.Context) {

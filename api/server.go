@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -18,6 +19,8 @@ type Config struct {
 	AllowedOrigins []string
 	// MaxJSONBytes bounds JSON request bodies (64 KiB by default; larger → 13).
 	MaxJSONBytes int64
+
+	timeouts Timeouts // set by HTTPServer
 }
 
 // Server holds everything the handlers need. Build it in cmd and call Handler.
@@ -31,6 +34,11 @@ type Server struct {
 	// Ready reports whether the service can take work (for /readyz); nil means
 	// a metadata ping decides.
 	Ready func(ctx context.Context) error
+	// Metrics for GET /metrics; nil gets request metrics only.
+	Metrics *Metrics
+
+	rates    rateLimiter
+	draining atomic.Bool
 }
 
 // Handler builds the router. Every response, errors included, carries
@@ -42,13 +50,16 @@ func (s *Server) Handler() http.Handler {
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
 	}
+	if s.Metrics == nil {
+		s.Metrics = NewMetrics(nil)
+	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	// Handlers pass c.Request.Context() (never the pooled *gin.Context) to
 	// stores: drivers may watch a context from another goroutine.
-	r.Use(s.requestID, s.accessLog, s.recovery, s.cors, s.errors)
+	r.Use(s.requestID, s.Metrics.observe, s.accessLog, s.recovery, s.cors, s.errors, s.deadlines, s.drain)
 	r.NoRoute(func(c *gin.Context) {
 		c.Error(meshops.Errorf(meshops.CodeInvalidRequest, "No route %s %s; see /api/v1/openapi.json for the API.", c.Request.Method, c.Request.URL.Path).WithStatus(http.StatusNotFound))
 	})
@@ -58,9 +69,10 @@ func (s *Server) Handler() http.Handler {
 
 	r.GET("/healthz", func(c *gin.Context) { c.PureJSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", s.Metrics.handler())
 	r.GET("/api/v1/openapi.json", serveOpenAPI)
 
-	v1 := r.Group("/api/v1", s.authenticate)
+	v1 := r.Group("/api/v1", s.authenticate, s.rateLimit)
 	v1.POST("/files", s.uploadFile)
 	v1.GET("/files", s.listFiles)
 	v1.GET("/files/:id", s.getFile)
@@ -85,6 +97,10 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
+	if s.draining.Load() {
+		c.Error(&meshops.Error{Code: meshops.CodeRetryLater, Message: "The service is shutting down.", RetryAfter: 10 * time.Second})
+		return
+	}
 	check := s.Ready
 	if check == nil {
 		check = s.Meta.Ping
@@ -99,7 +115,7 @@ func (s *Server) readyz(c *gin.Context) {
 
 // listKeys shows the keys (never their secrets) to admin keys.
 func (s *Server) listKeys(c *gin.Context) {
-	keys, err := s.Meta.ListKeys(c)
+	keys, err := s.Meta.ListKeys(c.Request.Context())
 	if err != nil {
 		c.Error(err)
 		return

@@ -76,8 +76,14 @@ func (s *Server) tusCreate(c *gin.Context) {
 		return
 	}
 	owner := callerKey(c).ID
+	refund, err := s.startUpload(c)
+	if err != nil {
+		c.Error(err)
+		return
+	}
 	up, err := s.Uploads.CreateDeclared(c.Request.Context(), owner, length, md)
 	if err != nil {
+		refund()
 		c.Error(err)
 		return
 	}
@@ -96,6 +102,7 @@ func (s *Server) tusCreate(c *gin.Context) {
 			return
 		}
 		offset = up.ReceivedBytes()
+		s.Metrics.uploadedBytes(offset)
 	}
 	c.Header("Upload-Offset", strconv.FormatInt(offset, 10))
 	c.Status(http.StatusCreated)
@@ -147,6 +154,7 @@ func (s *Server) tusPatch(c *gin.Context) {
 		c.Error(err)
 		return
 	}
+	s.Metrics.uploadedBytes(up.ReceivedBytes() - offset)
 	c.Header("Upload-Offset", strconv.FormatInt(up.ReceivedBytes(), 10))
 	c.Header("Upload-Expires", up.ExpiresAt.Format(http.TimeFormat))
 	c.Status(http.StatusNoContent)

@@ -29,11 +29,18 @@ func (s *Server) putChunk(c *gin.Context) {
 		return
 	}
 	sums := upload.ChunkChecksums{MD5Base64: c.GetHeader("Content-MD5"), SHA256Hex: c.GetHeader("X-Chunk-Sha256")}
-	up, chunk, err := s.Uploads.PutChunk(c.Request.Context(), callerKey(c).ID, c.Param("fileId"), index, c.Request.ContentLength, c.Request.Body, sums)
+	refund, err := s.startChunkedUpload(c, c.Param("fileId"))
 	if err != nil {
 		c.Error(err)
 		return
 	}
+	up, chunk, err := s.Uploads.PutChunk(c.Request.Context(), callerKey(c).ID, c.Param("fileId"), index, c.Request.ContentLength, c.Request.Body, sums)
+	if err != nil {
+		refund()
+		c.Error(err)
+		return
+	}
+	s.Metrics.uploadedBytes(chunk.SizeBytes)
 	c.PureJSON(http.StatusOK, gin.H{
 		"fileId": up.FileID, "index": chunk.Index, "sizeBytes": chunk.SizeBytes, "sha256": chunk.SHA256,
 		"receivedChunks": len(up.Chunks), "receivedBytes": up.ReceivedBytes(), "expiresAt": up.ExpiresAt.Format(time.RFC3339Nano),

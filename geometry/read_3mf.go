@@ -47,11 +47,18 @@ func Read3MF(r io.ReaderAt, size int64, lim Limits) (*Mesh, float64, error) {
 		return nil, 0, &FormatError{Format: "3mf", Where: model.Name, Msg: err.Error()}
 	}
 	defer rc.Close()
-	lr := &limitedReader{r: rc, left: maxBytes}
+	// Real model parts compress 5–10×; deflate reaches 1000× only on
+	// degenerate input. Past 16 MiB, expanding over 100× stops as a bomb.
+	left := min(maxBytes, max(16<<20, 100*int64(min(model.CompressedSize64, 1<<40))))
+	lr := &limitedReader{r: rc, left: left}
 	p := &threeMFParser{objects: map[string]*threeMFObject{}, lim: lim}
 	if err := p.parse(xml.NewDecoder(lr)); err != nil {
 		if lr.exceeded {
-			return nil, 0, &FormatError{Format: "3mf", Where: model.Name, Msg: fmt.Sprintf("the model part is larger than %d bytes uncompressed", maxBytes)}
+			msg := fmt.Sprintf("the model part is larger than %d bytes uncompressed", maxBytes)
+			if left < maxBytes {
+				msg = fmt.Sprintf("the model part expands more than 100× (%d compressed bytes to over %d): a zip bomb?", model.CompressedSize64, left)
+			}
+			return nil, 0, &FormatError{Format: "3mf", Where: model.Name, Msg: msg}
 		}
 		var fe *FormatError
 		if errors.As(err, &fe) || errors.Is(err, ErrTooManyTriangles) {

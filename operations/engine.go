@@ -36,6 +36,9 @@ type Config struct {
 	// Embedded: this process is the only worker, so operations found
 	// running at start were interrupted by a crash and are requeued.
 	Embedded bool
+	// OnFinished, if set, hears of every operation that ran and ended
+	// (for metrics): its type, final status and running time.
+	OnFinished func(typ string, status meshops.OperationStatus, ran time.Duration)
 }
 
 func (c Config) withDefaults() Config {
@@ -232,6 +235,10 @@ func (e *Engine) Submit(ctx context.Context, owner *meshops.Key, typ string, bod
 	if queued >= e.cfg.MaxQueued {
 		return nil, &meshops.Error{Code: meshops.CodeRetryLater, Message: fmt.Sprintf("The work queue is full (%d operations waiting); retry shortly.", queued), RetryAfter: 5 * time.Second}
 	}
+	refund, err := e.admit(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
 	op := &meshops.Operation{
 		ID: uuid.NewString(), OwnerKeyID: owner.ID, Type: typ, FileID: src.ID, Params: req.RawParams,
 		Status: meshops.StatusQueued, CreatedAt: time.Now().UTC(), CallbackURL: req.CallbackURL, IdempotencyKey: idempotencyKey,
@@ -240,6 +247,9 @@ func (e *Engine) Submit(ctx context.Context, owner *meshops.Key, typ string, bod
 		_, err := e.river.InsertTx(ctx, tx.(*sql.Tx), operationArgs{OperationID: op.ID}, nil)
 		return err
 	})
+	if err != nil {
+		refund()
+	}
 	if errors.Is(err, meshops.ErrExists) {
 		return &Submitted{Op: created, Replayed: true}, nil
 	}
@@ -247,6 +257,48 @@ func (e *Engine) Submit(ctx context.Context, owner *meshops.Key, typ string, bod
 		return nil, err
 	}
 	return &Submitted{Op: created}, nil
+}
+
+// admit applies the key's limits to a new operation: at most MaxConcurrent
+// queued or running (429 code 11), and the monthly quota (429 code 61). The
+// returned refund takes the quota use back if the operation is not created.
+func (e *Engine) admit(ctx context.Context, owner *meshops.Key) (refund func(), err error) {
+	lim := owner.Limits
+	if lim.MaxConcurrent > 0 {
+		n, err := e.meta.ActiveOperationsByOwner(ctx, owner.ID)
+		if err != nil {
+			return nil, err
+		}
+		if n >= lim.MaxConcurrent {
+			return nil, (&meshops.Error{Code: meshops.CodeRetryLater, RetryAfter: 5 * time.Second,
+				Message: fmt.Sprintf("This key may have %d operations queued or running at once; retry when one finishes.", lim.MaxConcurrent)}).WithStatus(http.StatusTooManyRequests)
+		}
+	}
+	return ConsumeQuota(ctx, e.meta, owner, meshops.QuotaOperations, time.Now())
+}
+
+// ConsumeQuota counts one use of the key's monthly quota q (counted even
+// without a limit, so `meshops keys list` shows usage), or answers 429
+// code 61 with Retry-After to the period's reset. The returned refund takes
+// the use back (for work that is then not accepted).
+func ConsumeQuota(ctx context.Context, ks meshops.KeyStore, k *meshops.Key, q meshops.Quota, now time.Time) (refund func(), err error) {
+	limit := k.Limits.MaxOperationsPerMonth
+	if q == meshops.QuotaUploads {
+		limit = k.Limits.MaxUploadsPerMonth
+	}
+	period, resets := meshops.QuotaPeriod(now)
+	if _, ok, err := ks.ConsumeQuota(ctx, k.ID, period, q, limit); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, &meshops.Error{Code: meshops.CodeQuotaExceeded, RetryAfter: resets.Sub(now),
+			Message: fmt.Sprintf("This key's quota of %d %s for %s is used up; it resets at %s.", limit, q, period, resets.Format(time.RFC3339))}
+	}
+	return func() {
+		// The request's context may be gone; the refund must still happen.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		ks.RefundQuota(ctx, k.ID, period, q)
+	}, nil
 }
 
 // Get returns owner's operation (71 if unknown or another key's).

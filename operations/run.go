@@ -210,6 +210,9 @@ func (e *Engine) finish(ctx context.Context, op *meshops.Operation, result any, 
 		return
 	}
 	e.notify(op.ID)
+	if e.cfg.OnFinished != nil && final.StartedAt != nil {
+		e.cfg.OnFinished(final.Type, final.Status, now.Sub(*final.StartedAt))
+	}
 	e.releaseDeletedSource(ctx, final.FileID)
 	if final.CallbackURL != "" {
 		if _, err := e.river.Insert(ctx, webhookArgs{OperationID: final.ID}, &river.InsertOpts{MaxAttempts: 8}); err != nil {

@@ -274,3 +274,95 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestGracefulShutdown sends SIGTERM with two operations running and two
+// queued: new work gets 503 code 11 while polls still answer, the short
+// operation finishes within the grace period, the long one is requeued, the
+// process exits 0, and after a restart everything succeeds.
+func TestGracefulShutdown(t *testing.T) {
+	bin := buildBinary(t)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	args := []string{"--enable-test-operations", "--workers", "2", "--shutdown-grace", "2s"}
+	srv := startServer(t, bin, dataDir, args...)
+	key := strings.TrimSpace(readFile(t, filepath.Join(dataDir, "admin-key.txt")))
+	api := srv.base + "/api/v1"
+	code, body := call(t, "POST", api+"/files", key, bytes.NewReader(testenv.Corpus(t, "20mm-xyz-cube.stl")))
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var f struct{ ID string }
+	json.Unmarshal(body, &f)
+	submit := func(typ, params string) string {
+		code, body := call(t, "POST", api+"/operations/"+typ, key, strings.NewReader(`{"fileId":"`+f.ID+`"`+params+`}`))
+		if code != 202 {
+			t.Fatalf("submit %s: %d %s", typ, code, body)
+		}
+		var op struct{ ID string }
+		json.Unmarshal(body, &op)
+		return op.ID
+	}
+	status := func(id string) string {
+		_, b := call(t, "GET", api+"/operations/"+id, key, nil)
+		var op struct{ Status string }
+		json.Unmarshal(b, &op)
+		return op.Status
+	}
+	long, short := submit("test-sleep", `,"seconds":6`), submit("test-sleep", `,"seconds":1`)
+	queued := []string{submit("analyze", ""), submit("analyze", "")}
+	deadline := time.Now().Add(10 * time.Second)
+	for (status(long) != "running" || status(short) != "running") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- srv.cmd.Wait() }()
+
+	// Draining: new work is refused with Retry-After, polls still answer.
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		req, _ := http.NewRequest("POST", api+"/files", bytes.NewReader(testenv.Corpus(t, "20mm-xyz-cube.stl")))
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("the listener closed before the grace period: %v\n%s", err, srv.stderr)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == 503 {
+			if !strings.Contains(string(b), `"code":11`) || res.Header.Get("Retry-After") == "" {
+				t.Errorf("draining answer: %s %v", b, res.Header)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("uploads still accepted after SIGTERM: %d", res.StatusCode)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := status(long); s != "running" {
+		t.Errorf("polling while draining: %q", s)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, srv.stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no exit 15 s after SIGTERM")
+	}
+
+	srv = startServer(t, bin, dataDir, args...)
+	api = srv.base + "/api/v1"
+	for _, id := range append([]string{long, short}, queued...) {
+		code, b := call(t, "GET", api+"/operations/"+id+"?waitSeconds=30", key, nil)
+		if code != 200 || !strings.Contains(string(b), `"status":"succeeded"`) {
+			t.Errorf("operation %s after the restart: %d %s", id, code, b)
+		}
+	}
+	// The short one finished before the exit; only the long one ran twice.
+	_, b := call(t, "GET", api+"/operations/"+short, key, nil)
+	if strings.Contains(string(b), `"attempts":2`) {
+		t.Errorf("the short operation ran again: %s", b)
+	}
+	srv.stop(t)
+}

@@ -27,7 +27,7 @@ func TestRunUsage(t *testing.T) {
 		{"no command", []string{"meshops"}, nil, exitUsage, "Usage"},
 		{"unknown command", []string{"meshops", "frobnicate"}, nil, exitUsage, "unknown command"},
 		{"help", []string{"meshops", "help"}, nil, exitOK, "serve"},
-		{"keys without subcommand", []string{"meshops", "keys"}, nil, exitUsage, "create, list or revoke"},
+		{"keys without subcommand", []string{"meshops", "keys"}, nil, exitUsage, "create, update, list or revoke"},
 		{"keys create without name", []string{"meshops", "keys", "create", "--data-dir", t.TempDir()}, nil, exitUsage, "--name"},
 		{"bad expiry", []string{"meshops", "keys", "create", "--name", "x", "--expires", "soon", "--data-dir", t.TempDir()}, nil, exitUsage, "--expires"},
 		{"bad flag", []string{"meshops", "serve", "--no-such-flag"}, nil, exitUsage, "no-such-flag"},
@@ -65,6 +65,30 @@ func TestKeysCommands(t *testing.T) {
 	run(ctx, []string{"meshops", "keys", "list"}, e, nil, &out, &errb)
 	if !strings.Contains(out.String(), "ci") || strings.Contains(out.String(), first) {
 		t.Errorf("list shows %q (must name the key, never show it)", out.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"meshops", "keys", "create", "--name", "trial", "--max-uploads", "10", "--max-operations", "100", "--rate", "120/m", "--max-concurrent", "2"}, e, nil, &out, &errb); code != 0 {
+		t.Fatalf("create with limits: %d %s", code, errb.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"meshops", "keys", "update", "trial", "--max-uploads", "0", "--expires", "48h"}, e, nil, &out, &errb); code != 0 {
+		t.Fatalf("update: %d %s", code, errb.String())
+	}
+	if want := "uploads/month unlimited, operations/month 100, rate/s 2, concurrent 2"; !strings.Contains(out.String(), want) {
+		t.Errorf("update says %q, want %q", out.String(), want)
+	}
+	for _, bad := range [][]string{{"--rate", "fast"}, {"--rate", "5/d"}, {"--max-uploads", "-1"}, {"--expires", "yesterday"}} {
+		if code := run(ctx, append([]string{"meshops", "keys", "update", "trial"}, bad...), e, nil, &out, &errb); code != exitUsage {
+			t.Errorf("update %v: exit %d", bad, code)
+		}
+	}
+	if code := run(ctx, []string{"meshops", "keys", "update", "nobody", "--rate", "1"}, e, nil, &out, &errb); code != exitError {
+		t.Errorf("update unknown: %d", code)
+	}
+	out.Reset()
+	run(ctx, []string{"meshops", "keys", "list"}, e, nil, &out, &errb)
+	if !strings.Contains(out.String(), "0/100") {
+		t.Errorf("list does not show the operations quota: %q", out.String())
 	}
 	if code := run(ctx, []string{"meshops", "keys", "revoke", "ci"}, e, nil, &out, &errb); code != 0 {
 		t.Errorf("revoke: %d", code)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +37,9 @@ type serveFlags struct {
 	allowPrivate  bool
 	webhookSecret string
 	testOps       bool
+	maxJSONBytes  int64
+
+	readHeaderTimeout, bodyIdleTimeout, writeIdleTimeout time.Duration
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -59,6 +61,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.IntVar(&f.maxTriangles, "max-triangles", 5_000_000, "largest model stl-conversion builds (code 201 beyond)")
 	fs.BoolVar(&f.allowPrivate, "allow-private-callbacks", false, "let callbackUrl point to loopback and private addresses")
 	fs.StringVar(&f.webhookSecret, "webhook-secret", "", "key for webhook signatures (default: generated once into DATA_DIR/webhook-secret.txt)")
+	fs.Int64Var(&f.maxJSONBytes, "max-json-bytes", 64<<10, "largest accepted JSON request body (code 13 beyond)")
+	fs.DurationVar(&f.readHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send its request headers")
+	fs.DurationVar(&f.bodyIdleTimeout, "body-idle-timeout", 30*time.Second, "a request body that sends nothing for this long is cut off")
+	fs.DurationVar(&f.writeIdleTimeout, "write-idle-timeout", 2*time.Minute, "a response the client stops reading for this long is cut off")
 	fs.BoolVar(&f.testOps, "enable-test-operations", false, "register the test-sleep and test-panic operation types (for tests)")
 	if positional, err := parseFlags(fs, args, getenv); err != nil {
 		return err
@@ -95,6 +101,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	metrics := api.NewMetrics(meta.CountOperations)
 	reg := operations.Default()
 	if f.testOps {
 		reg = reg.With(operations.TestSpecs()...)
@@ -102,26 +109,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	engine, err := operations.NewEngine(ctx, meta.DB(), reg, meta, blobs, uploads, operations.Config{
 		Workers: f.workers, Timeout: f.opTimeout, MaxQueued: f.maxQueued, MaxTriangles: f.maxTriangles,
 		AllowPrivateCallbacks: f.allowPrivate, WebhookSecret: secret, Embedded: true,
+		OnFinished: metrics.OperationFinished,
 	}, log)
 	if err != nil {
 		return err
 	}
-	if err := engine.Start(ctx); err != nil {
+	// Workers run under their own context: SIGTERM cancels ctx, and the
+	// running operations must get the grace period (engine.Stop), not stop
+	// at once.
+	if err := engine.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting workers: %w", err)
 	}
 	gin.SetMode(gin.ReleaseMode)
-	srv := &api.Server{Meta: meta, Blobs: blobs, Uploads: uploads, Engine: engine, Log: log, Config: api.Config{AllowedOrigins: splitList(f.corsOrigins)}}
+	srv := &api.Server{Meta: meta, Blobs: blobs, Uploads: uploads, Engine: engine, Log: log, Metrics: metrics,
+		Config: api.Config{AllowedOrigins: splitList(f.corsOrigins), MaxJSONBytes: f.maxJSONBytes}}
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return err
 	}
-	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	httpSrv := srv.HTTPServer(api.Timeouts{ReadHeader: f.readHeaderTimeout, BodyIdle: f.bodyIdleTimeout, WriteIdle: f.writeIdleTimeout})
 	fmt.Fprintf(stdout, "meshops listening on http://%s\n", ln.Addr())
 
 	sweepCtx, stopSweep := context.WithCancel(ctx)
@@ -139,19 +146,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "grace", f.shutdownGrace.String())
+	// Draining: new work gets 503 code 11 while reads (polls, downloads)
+	// still work, so clients can watch their operations finish. Running
+	// operations get the grace period, then are canceled and requeued
+	// (they run again after a restart); then the listener closes.
+	log.Info("shutting down: draining", "grace", f.shutdownGrace.String())
+	srv.Drain()
 	shutCtx, cancel := context.WithTimeout(context.Background(), f.shutdownGrace)
 	defer cancel()
-	httpErr := httpSrv.Shutdown(shutCtx)
-	<-errc
-	// Running operations get the rest of the grace period, then are
-	// canceled and requeued (they run again after a restart).
 	if err := engine.Stop(shutCtx); err != nil {
 		log.Warn("stopping workers", "err", err)
 	}
+	httpCtx, cancelHTTP := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelHTTP()
+	httpErr := httpSrv.Shutdown(httpCtx)
 	if httpErr != nil {
-		return fmt.Errorf("shutdown: %w", httpErr)
+		httpSrv.Close() // long-polls and event streams still open
 	}
+	<-errc
+	log.Info("shut down")
 	return nil
 }
 

@@ -195,3 +195,10 @@ func (s *Store) ActiveOperationsOnFile(ctx context.Context, fileID string) (int,
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM operations WHERE file_id = ? AND status IN ('queued', 'running')`, fileID).Scan(&n)
 	return n, err
 }
+
+// ActiveOperationsByOwner counts the key's queued or running operations.
+func (s *Store) ActiveOperationsByOwner(ctx context.Context, owner string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM operations WHERE owner_key_id = ? AND status IN ('queued', 'running')`, owner).Scan(&n)
+	return n, err
+}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,6 +108,7 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) meshops.MetaStore) {
 	t.Run("Files", func(t *testing.T) { testFiles(t, open(t)) })
 	t.Run("Uploads", func(t *testing.T) { testUploads(t, open(t)) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open(t)) })
+	t.Run("Quota", func(t *testing.T) { testQuota(t, open(t)) })
 	t.Run("Operations", func(t *testing.T) { testOperations(t, open(t)) })
 }
 
@@ -387,5 +390,65 @@ func testKeys(t *testing.T, s meshops.MetaStore) {
 	keys, err := s.ListKeys(ctx)
 	if err != nil || len(keys) != 1 {
 		t.Errorf("list: %d %v", len(keys), err)
+	}
+
+	rate, ops, conc := 2.5, int64(3), 4
+	got, err = s.UpdateKey(ctx, "ci", meshops.KeyUpdate{Rate: &rate, MaxOperations: &ops, MaxConcurrent: &conc, ExpiresAt: &time.Time{}})
+	if err != nil || got.Limits != (meshops.KeyLimits{MaxOperationsPerMonth: 3, RatePerSecond: 2.5, MaxConcurrent: 4}) || got.ExpiresAt != nil {
+		t.Fatalf("update: %+v %v", got, err)
+	}
+	if again, _ := s.KeyByHash(ctx, "h1"); again.Limits != got.Limits || again.ExpiresAt != nil {
+		t.Errorf("update not stored: %+v", again)
+	}
+	if _, err := s.UpdateKey(ctx, "nobody", meshops.KeyUpdate{}); !errors.Is(err, meshops.ErrNotFound) {
+		t.Errorf("update unknown: %v", err)
+	}
+}
+
+func testQuota(t *testing.T, s meshops.MetaStore) {
+	ctx := context.Background()
+	for i := 1; i <= 3; i++ {
+		if used, ok, err := s.ConsumeQuota(ctx, "k1", "2026-11", meshops.QuotaOperations, 3); !ok || used != int64(i) || err != nil {
+			t.Fatalf("consume %d: %d %v %v", i, used, ok, err)
+		}
+	}
+	if used, ok, err := s.ConsumeQuota(ctx, "k1", "2026-11", meshops.QuotaOperations, 3); ok || used != 3 || err != nil {
+		t.Fatalf("over the limit: %d %v %v", used, ok, err)
+	}
+	// Another quota, period or key counts apart; no limit always counts.
+	if used, ok, _ := s.ConsumeQuota(ctx, "k1", "2026-12", meshops.QuotaOperations, 3); !ok || used != 1 {
+		t.Errorf("next period: %d %v", used, ok)
+	}
+	if used, ok, _ := s.ConsumeQuota(ctx, "k1", "2026-11", meshops.QuotaUploads, 0); !ok || used != 1 {
+		t.Errorf("unlimited: %d %v", used, ok)
+	}
+	if _, ok, _ := s.ConsumeQuota(ctx, "k2", "2026-11", meshops.QuotaOperations, 0); !ok {
+		t.Error("other key refused")
+	}
+	if err := s.RefundQuota(ctx, "k1", "2026-11", meshops.QuotaOperations); err != nil {
+		t.Fatal(err)
+	}
+	if used, ok, _ := s.ConsumeQuota(ctx, "k1", "2026-11", meshops.QuotaOperations, 3); !ok || used != 3 {
+		t.Errorf("after a refund: %d %v", used, ok)
+	}
+	u, err := s.QuotaUsage(ctx, "k1", "2026-11")
+	if err != nil || u[meshops.QuotaOperations] != 3 || u[meshops.QuotaUploads] != 1 {
+		t.Errorf("usage: %v %v", u, err)
+	}
+	// Concurrent consumers never count past the limit.
+	var wg sync.WaitGroup
+	var counted atomic.Int64
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, ok, err := s.ConsumeQuota(ctx, "k3", "2026-11", meshops.QuotaUploads, 7); ok && err == nil {
+				counted.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if counted.Load() != 7 {
+		t.Errorf("concurrent consumers counted %d, limit 7", counted.Load())
 	}
 }
