@@ -98,7 +98,7 @@ func TestQuotas(t *testing.T) {
 		t.Errorf("commit: %d %s", r.status, r.body)
 	}
 	// Operations: an invalid one costs nothing, the first valid one counts.
-	if r := h.submit(key, "scale", file, `,"scaleFactor":-1`, nil); r.status != 400 {
+	if r := h.submit(key, "scale", file, `,"factor":-1`, nil); r.status != 400 {
 		t.Fatalf("invalid operation: %d", r.status)
 	}
 	if r := h.submit(key, "analyze", file, "", nil); r.status != 202 {
@@ -337,7 +337,7 @@ func TestHostileModels(t *testing.T) {
 			if op["status"] != "failed" || op["error"].(map[string]any)["code"] != 202.0 {
 				t.Errorf("%v", op)
 			}
-			if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 128<<20 { // all allocation (not peak), race detector included
 				t.Errorf("converting allocated %d MB", grew>>20)
 			}
 			t.Logf("%s: %s", tc.name, op["error"].(map[string]any)["message"])
