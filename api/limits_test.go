@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -207,6 +208,13 @@ func TestHostileRequests(t *testing.T) {
 	deep = `{"fileId":"` + file + `","scaleFactor":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}`
 	if r := h.do(req{method: "POST", path: "/api/v1/operations/scale", key: h.key, body: strings.NewReader(deep), header: json}); r.errorCode() != 13 || r.status != 400 {
 		t.Errorf("nested JSON within the size limit: %d %s", r.status, r.body)
+	}
+
+	// An STL header claiming 2^31 triangles in a 134-byte file.
+	liar := testenv.BinarySTL("", testenv.Tri)
+	binary.LittleEndian.PutUint32(liar[80:], 1<<31-1)
+	if r := h.upload(h.key, "", liar); r.status != 415 || r.errorCode() != 50 || !strings.Contains(string(r.body), "truncated") {
+		t.Errorf("STL claiming 2^31 triangles: %d %s", r.status, r.body)
 	}
 
 	// ../ in names: stored cleaned, served with a safe Content-Disposition.
