@@ -121,8 +121,8 @@ func TestOperationValidation(t *testing.T) {
 		{"reduce-triangles", stl, `,"accuracyMm":1,"numberOfIterations":2.5`, 400, 702, "numberOfIterations"},
 		{"reduce-triangles", stl, `,"accuracyMm":1,"maxAngle":"45"`, 400, 13, "maxAngle"},
 		{"reduce-triangles", stl, `,"maxAngle":45`, 400, 13, "accuracyMm"},
-		{"reduce-triangles", stl, `,"accuracyMm":0,"maxAngle":0,"numberOfIterations":1`, notYet, 13, ""},
-		{"reduce-triangles", stl, `,"accuracyMm":10,"maxAngle":90,"numberOfIterations":1000`, notYet, 13, ""},
+		{"reduce-triangles", stl, `,"accuracyMm":0,"maxAngle":0,"numberOfIterations":1`, accepted, 0, ""},
+		{"reduce-triangles", stl, `,"accuracyMm":10,"maxAngle":90,"numberOfIterations":1000`, accepted, 0, ""},
 		{"shrinkwrap-repair", stl, `,"accuracy":"Fine"`, 400, 600, "accuracy"},
 		{"shrinkwrap-repair", stl, `,"accuracy":"Detailed"`, notYet, 13, ""},
 		{"hollowing", stl, `,"wallThicknessMm":0.99`, 400, 800, "wallThicknessMm"},
@@ -343,5 +343,29 @@ func TestWallThicknessOperation(t *testing.T) {
 	res = h.run(h.key, "wall-thickness-analysis", cube, `,"minWallThicknessMm":2`)
 	if res["hasThinWalls"] != false || res["minThicknessMm"].(float64) < 19.9 {
 		t.Errorf("20 mm cube: %v", res)
+	}
+}
+
+func TestReduceTrianglesOperation(t *testing.T) {
+	h := newHarness(t)
+	id := h.uploadID(h.key, "?name=body.stl", testenv.Corpus(t, "prusa_extruder-body.stl"))
+	res := h.run(h.key, "reduce-triangles", id, `,"accuracyMm":0.1,"maxAngle":30,"numberOfIterations":10`)
+	if res["trianglesBefore"] != 21464.0 || res["trianglesAfter"].(float64) > 21464/3 || res["watertightBefore"] != true || res["watertightAfter"] != true {
+		t.Errorf("result %v", res)
+	}
+	if d := res["maxDeviationMm"].(float64); d <= 0 || d > 0.1 {
+		t.Errorf("maxDeviationMm %v", d)
+	}
+	if a := res["maxNormalDeviation"].(float64); a > 30 {
+		t.Errorf("maxNormalDeviation %v", a)
+	}
+	f := h.do(req{method: "GET", path: "/api/v1/files/" + res["fileId"].(string), key: h.key}).json(t)
+	if f["name"] != "body-reduced.stl" || f["mesh"].(map[string]any)["triangles"] != res["trianglesAfter"] {
+		t.Errorf("file %v", f)
+	}
+	// targetTriangles stops early; the bound still holds.
+	res = h.run(h.key, "reduce-triangles", id, `,"accuracyMm":1,"targetTriangles":10000`)
+	if n := res["trianglesAfter"].(float64); n > 10000 || n < 9000 {
+		t.Errorf("targetTriangles 10000 gave %v", n)
 	}
 }

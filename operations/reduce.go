@@ -1,7 +1,10 @@
 package operations
 
 import (
+	"context"
+
 	"github.com/meshops/meshops"
+	"github.com/meshops/meshops/geometry"
 )
 
 // ReduceParams: accuracyMm 0…10 (700, required), maxAngle whole degrees
@@ -37,4 +40,55 @@ func (p *ReduceParams) Validate(*meshops.File) error {
 		return meshops.InvalidParam("targetTriangles", "It must be a whole number of at least 4.")
 	}
 	return nil
+}
+
+// ReduceResult is reduce-triangles' result.
+type ReduceResult struct {
+	FileID             string  `json:"fileId"`
+	TrianglesBefore    int     `json:"trianglesBefore"`
+	TrianglesAfter     int     `json:"trianglesAfter"`
+	MaxDeviationMm     float64 `json:"maxDeviationMm"`
+	MaxNormalDeviation float64 `json:"maxNormalDeviation"`
+	WatertightBefore   bool    `json:"watertightBefore"`
+	WatertightAfter    bool    `json:"watertightAfter"`
+	Passes             int     `json:"passes"`
+}
+
+// Run simplifies within the bounds (geometry.Simplify) and measures the
+// result: deviation both ways through BVHs, and the watertightness.
+func (p *ReduceParams) Run(ctx context.Context, job *Job) (any, error) {
+	model, err := job.LoadModel(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := model.Mesh
+	before, err := geometry.Analyze(ctx, m, geometry.AnalyzeOptions{})
+	if err != nil {
+		return nil, err
+	}
+	job.Progress(10)
+	k := job.Source.Units.MillimetresPer()
+	opt := geometry.SimplifyOptions{
+		MaxDeviation: *p.AccuracyMm / k, MaxAngle: *p.MaxAngle, Passes: int(*p.NumberOfIterations),
+		Progress: func(f float64) { job.Progress(10 + 75*f) },
+	}
+	if p.TargetTriangles != nil {
+		opt.TargetTriangles = int(*p.TargetTriangles)
+	}
+	out, st, err := geometry.Simplify(ctx, m, opt)
+	if err != nil {
+		return nil, err
+	}
+	after, err := geometry.Analyze(ctx, out, geometry.AnalyzeOptions{})
+	if err != nil {
+		return nil, err
+	}
+	job.Progress(90)
+	f, err := job.StoreMesh(ctx, out, outputName(job.Source.Name, "reduced", "stl"), meshops.FormatSTLBinary, job.Source.Units)
+	if err != nil {
+		return nil, err
+	}
+	return &ReduceResult{FileID: f.ID, TrianglesBefore: st.TrianglesBefore, TrianglesAfter: st.TrianglesAfter,
+		MaxDeviationMm: round6(st.MaxDeviation * k), MaxNormalDeviation: round6(st.MaxNormalDeviation),
+		WatertightBefore: before.Watertight, WatertightAfter: after.Watertight, Passes: st.Passes}, nil
 }

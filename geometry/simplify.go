@@ -1,0 +1,715 @@
+package geometry
+
+import (
+	"context"
+	"math"
+	"slices"
+)
+
+// SimplifyOptions bound a reduction.
+type SimplifyOptions struct {
+	// MaxDeviation is the two-sided bound in model units: no input point
+	// farther than this from the output, and no output point farther than
+	// this from the input. 0 allows only exact reductions (coplanar merges).
+	MaxDeviation float64
+	// MaxAngle (degrees) bounds the angle between each output facet's normal
+	// and the normals of the input facets it replaces.
+	MaxAngle float64
+	// Passes of the simplifier; each pass collapses an independent set of
+	// edges cheapest first, and the mesh is valid after every pass.
+	Passes int
+	// TargetTriangles stops early once reached (0: reduce as far as the
+	// bounds allow).
+	TargetTriangles int
+	// Progress, if set, hears the fraction of passes done.
+	Progress func(frac float64)
+}
+
+// SimplifyStats describes a reduction, measured on the result.
+type SimplifyStats struct {
+	TrianglesBefore, TrianglesAfter int
+	Passes                          int // passes run (fewer when nothing more could go)
+	// MaxDeviation is the largest distance measured between the surfaces
+	// through BVHs: every input vertex against the whole output, and a grid
+	// of 10 points on every output facet against the whole input.
+	MaxDeviation float64
+	// MaxNormalDeviation (degrees) is the largest angle between an input
+	// facet's normal and the normal of the output facet that replaces it.
+	MaxNormalDeviation float64
+}
+
+// Simplify reduces m by half-edge collapses ordered by quadric error
+// (Garland–Heckbert). Quadrics only order the work: every collapse is
+// accepted by measurement. Each input facet and vertex is a sample attached
+// to the output facet that replaces it; a collapse must find, for every
+// sample of the facets it changes, a new facet within MaxDeviation (and,
+// for facets, within MaxAngle), and every changed facet's edge midpoints and
+// centroid must lie within MaxDeviation of the input facets it now covers.
+// Vertices keep their input positions, so output vertices lie on the input.
+//
+// Topology: a collapse must satisfy the link condition, may not fold or
+// flip a facet, may not create a duplicate facet, and never moves a vertex
+// on a non-manifold edge. Boundary vertices move only along their boundary.
+// So a closed manifold stays closed and manifold, shells are never merged,
+// and no shell is collapsed away.
+func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, SimplifyStats, error) {
+	s := newSimplifier(m, opt)
+	st := SimplifyStats{TrianglesBefore: len(m.Triangles)}
+	passes := max(opt.Passes, 1)
+	for pass := range passes {
+		if opt.TargetTriangles > 0 && s.live <= opt.TargetTriangles {
+			break
+		}
+		n, err := s.pass(ctx)
+		if err != nil {
+			return nil, st, err
+		}
+		st.Passes = pass + 1
+		if opt.Progress != nil {
+			opt.Progress(float64(pass+1) / float64(passes))
+		}
+		if n == 0 {
+			break
+		}
+	}
+	out := s.result()
+	st.TrianglesAfter = len(out.Triangles)
+	var err error
+	st.MaxDeviation, st.MaxNormalDeviation, err = s.measure(ctx, m, out)
+	return out, st, err
+}
+
+// Vertex kinds: interior vertices move freely, boundary ones only along
+// their boundary, fixed ones (on non-manifold edges) never.
+const (
+	kindInterior = iota
+	kindBoundary
+	kindFixed
+)
+
+type quadric [10]float64 // a2 ab ac ad b2 bc bd c2 cd d2
+
+func planeQuadric(n v64, d, w float64) quadric {
+	return quadric{w * n[0] * n[0], w * n[0] * n[1], w * n[0] * n[2], w * n[0] * d,
+		w * n[1] * n[1], w * n[1] * n[2], w * n[1] * d, w * n[2] * n[2], w * n[2] * d, w * d * d}
+}
+
+func (q *quadric) add(o *quadric) {
+	for i := range q {
+		q[i] += o[i]
+	}
+}
+
+func (q *quadric) eval(p v64) float64 {
+	x, y, z := p[0], p[1], p[2]
+	return q[0]*x*x + 2*q[1]*x*y + 2*q[2]*x*z + 2*q[3]*x + q[4]*y*y + 2*q[5]*y*z + 2*q[6]*y + q[7]*z*z + 2*q[8]*z + q[9]
+}
+
+type simplifier struct {
+	opt       SimplifyOptions
+	eps2      float64 // squared deviation bound
+	cosMax    float64 // cos(MaxAngle)
+	pos       []v64   // input positions (half-edge collapses never move one)
+	orig      [][3]uint32
+	origN     [][3]float32 // unit normals of the input facets
+	origS     [][4]float32 // bounding spheres of the input facets (centroid, radius)
+	tris      [][3]int32   // current facets; dead ones have [0] = -1
+	normal    []v64        // current unit normals
+	live      int
+	kind      []uint8
+	quad      []quadric
+	head      []int32 // per facet: first attached sample, -1 if none
+	next      []int32 // per sample: next sample on the same facet
+	nOrig     int     // samples are input facets
+	adjStart  []int32 // per pass: vertex → facets (CSR)
+	adj       []int32
+	locked    []bool
+	moved     []int32 // scratch
+	candidate []int32
+	assign    []sampleAssign
+	samples   []int32
+	ring      []int32
+	uFaces    []int32
+	nbrV      []int32
+	nbrU      []int32
+	newN      []v64
+	lastHit   int32 // the input facet that covered the last point checked
+	in        *Mesh
+	inBVH     *BVH // for points the local input facets do not cover
+	cands     []int32
+	changed   []int32          // per vertex: the last pass that changed its neighbourhood
+	failed    map[uint64]int32 // per refused collapse (from<<32 | to): the pass that refused it
+	passNo    int32
+}
+
+type sampleAssign struct{ sample, face int32 }
+
+func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
+	nv, nt := len(m.Vertices), len(m.Triangles)
+	s := &simplifier{opt: opt, in: m, inBVH: NewBVH(m), pos: make([]v64, nv), orig: m.Triangles, origN: make([][3]float32, nt), origS: make([][4]float32, nt),
+		tris: make([][3]int32, nt), normal: make([]v64, nt), live: nt, kind: make([]uint8, nv),
+		quad: make([]quadric, nv), head: make([]int32, nt), next: make([]int32, nt), nOrig: nt}
+	for i, v := range m.Vertices {
+		s.pos[i] = to64(v)
+	}
+	lo, hi := m.Bounds()
+	diag := math.Sqrt(float64((hi[0]-lo[0])*(hi[0]-lo[0]) + (hi[1]-lo[1])*(hi[1]-lo[1]) + (hi[2]-lo[2])*(hi[2]-lo[2])))
+	// Collapses are checked at sample points, and the true distance can peak
+	// between them; checking against 80 % of the bound keeps the measured
+	// deviation under it. Exact reductions still need a float tolerance: a
+	// millionth of the size.
+	eps := max(0.8*opt.MaxDeviation, 1e-6*diag)
+	s.eps2 = eps * eps
+	angle := max(opt.MaxAngle, 0.01) // 0° still needs a float tolerance
+	if opt.MaxDeviation == 0 {
+		angle = 0.01 // exact: coplanar merges only
+	}
+	s.cosMax = math.Cos(angle * math.Pi / 180)
+	for i, t := range m.Triangles {
+		s.tris[i] = [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}
+		if t[0] == t[1] || t[1] == t[2] || t[0] == t[2] {
+			s.tris[i][0] = -1 // no proper edges: dropped
+			s.live--
+		}
+		a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
+		n := cross(sub(b, a), sub(c, a))
+		area2 := norm(n)
+		if area2 > 0 {
+			n = v64{n[0] / area2, n[1] / area2, n[2] / area2}
+		}
+		s.normal[i] = n
+		s.origN[i] = [3]float32{float32(n[0]), float32(n[1]), float32(n[2])}
+		cen := v64{(a[0] + b[0] + c[0]) / 3, (a[1] + b[1] + c[1]) / 3, (a[2] + b[2] + c[2]) / 3}
+		r := math.Sqrt(max(dist2(cen, a), dist2(cen, b), dist2(cen, c)))
+		s.origS[i] = [4]float32{float32(cen[0]), float32(cen[1]), float32(cen[2]), float32(r*(1+1e-6) + 1e-9)}
+		q := planeQuadric(n, -dot(n, a), area2/2)
+		for _, v := range t {
+			s.quad[v].add(&q)
+		}
+		s.head[i] = int32(i) // each facet carries its own sample
+		s.next[i] = -1
+	}
+	s.classify()
+	return s
+}
+
+// classify marks boundary and non-manifold vertices and adds boundary
+// quadrics (planes through boundary edges, perpendicular to their facet)
+// so open borders keep their shape.
+func (s *simplifier) classify() {
+	m := &Mesh{Triangles: s.orig, Vertices: make([]Vec3, len(s.pos))}
+	newEdgeIndex(m).each(func(lo uint32, uses []edgeUse) {
+		hi, fwd := uses[0].hi, 0
+		for _, u := range uses {
+			if u.forward {
+				fwd++
+			}
+		}
+		switch {
+		case len(uses) == 1:
+			for _, v := range [2]uint32{lo, hi} {
+				s.kind[v] = max(s.kind[v], kindBoundary)
+			}
+			a, b := s.pos[lo], s.pos[hi]
+			edge := sub(b, a)
+			pn := cross(edge, s.normal[uses[0].tri])
+			if l := norm(pn); l > 0 {
+				pn = v64{pn[0] / l, pn[1] / l, pn[2] / l}
+				q := planeQuadric(pn, -dot(pn, a), dot(edge, edge)*4)
+				s.quad[lo].add(&q)
+				s.quad[hi].add(&q)
+			}
+		case len(uses) > 2 || fwd != 1:
+			// Non-manifold or inconsistently oriented: never move.
+			s.kind[lo], s.kind[hi] = kindFixed, kindFixed
+		}
+	})
+}
+
+// buildAdjacency indexes the live facets by vertex.
+func (s *simplifier) buildAdjacency() {
+	nv := len(s.pos)
+	if s.adjStart == nil {
+		s.adjStart = make([]int32, nv+1)
+		s.locked = make([]bool, nv)
+		s.changed = make([]int32, nv)
+		s.failed = map[uint64]int32{}
+	}
+	clear(s.adjStart)
+	for _, t := range s.tris {
+		if t[0] >= 0 {
+			s.adjStart[t[0]+1]++
+			s.adjStart[t[1]+1]++
+			s.adjStart[t[2]+1]++
+		}
+	}
+	for i := range nv {
+		s.adjStart[i+1] += s.adjStart[i]
+	}
+	s.adj = slices.Grow(s.adj[:0], int(s.adjStart[nv]))[:s.adjStart[nv]]
+	fill := append([]int32(nil), s.adjStart[:nv]...)
+	for f, t := range s.tris {
+		if t[0] >= 0 {
+			for _, v := range t {
+				s.adj[fill[v]] = int32(f)
+				fill[v]++
+			}
+		}
+	}
+	clear(s.locked)
+}
+
+// pass collapses an independent set of edges, cheapest first.
+func (s *simplifier) pass(ctx context.Context) (int, error) {
+	s.buildAdjacency()
+	s.passNo++
+	type cand struct {
+		cost     float32
+		from, to int32
+	}
+	var cands []cand
+	var nb []int32
+	for a := range int32(len(s.pos)) {
+		faces := s.adj[s.adjStart[a]:s.adjStart[a+1]]
+		if len(faces) == 0 {
+			continue
+		}
+		nb = nb[:0]
+		for _, f := range faces {
+			for _, b := range s.tris[f] {
+				if b > a {
+					nb = append(nb, b)
+				}
+			}
+		}
+		slices.Sort(nb)
+		for i := 0; i < len(nb); {
+			j := i
+			for j < len(nb) && nb[j] == nb[i] {
+				j++
+			}
+			b, boundaryEdge := nb[i], j-i == 1
+			i = j
+			best, bestFrom, bestTo := math.Inf(1), int32(-1), int32(-1)
+			for _, d := range [2][2]int32{{a, b}, {b, a}} {
+				if !s.mayMove(d[0], d[1], boundaryEdge) {
+					continue
+				}
+				q := s.quad[d[0]]
+				q.add(&s.quad[d[1]])
+				if c := q.eval(s.pos[d[1]]); c < best {
+					best, bestFrom, bestTo = c, d[0], d[1]
+				}
+			}
+			if bestFrom >= 0 {
+				cands = append(cands, cand{float32(max(best, 0)), bestFrom, bestTo})
+			}
+		}
+	}
+	slices.SortFunc(cands, func(x, y cand) int {
+		switch {
+		case x.cost < y.cost:
+			return -1
+		case x.cost > y.cost:
+			return 1
+		}
+		return 0
+	})
+	done := 0
+	for i, c := range cands {
+		if i&1023 == 0 && ctx.Err() != nil {
+			return done, ctx.Err()
+		}
+		if s.opt.TargetTriangles > 0 && s.live <= s.opt.TargetTriangles {
+			break
+		}
+		if s.locked[c.from] || s.locked[c.to] {
+			continue
+		}
+		// Refused before, and nothing around either end changed since: the
+		// same checks would refuse it again.
+		key := uint64(c.from)<<32 | uint64(c.to)
+		if f, ok := s.failed[key]; ok && f > s.changed[c.from] && f > s.changed[c.to] {
+			continue
+		}
+		if s.collapse(c.from, c.to) {
+			s.locked[c.from], s.locked[c.to] = true, true
+			done++
+		} else {
+			s.failed[key] = s.passNo
+		}
+	}
+	return done, nil
+}
+
+// mayMove says whether vertex v may move onto its neighbour u.
+func (s *simplifier) mayMove(v, u int32, boundaryEdge bool) bool {
+	switch s.kind[v] {
+	case kindInterior:
+		return true
+	case kindBoundary:
+		return boundaryEdge && s.kind[u] != kindInterior
+	}
+	return false
+}
+
+func (s *simplifier) facesOf(v int32) []int32 { return s.adj[s.adjStart[v]:s.adjStart[v+1]] }
+
+// collapse moves v onto u if every check passes, and reports whether it did.
+func (s *simplifier) collapse(v, u int32) bool {
+	p := s.pos[u]
+	// v's live facets: those with u go away, the others change.
+	s.ring, s.uFaces = s.ring[:0], s.uFaces[:0]
+	removed := 0
+	s.nbrV = s.nbrV[:0]
+	for _, f := range s.facesOf(v) {
+		t := s.tris[f]
+		if t[0] < 0 || (t[0] != v && t[1] != v && t[2] != v) {
+			continue
+		}
+		if t[0] == u || t[1] == u || t[2] == u {
+			removed++
+		}
+		s.ring = append(s.ring, f)
+		for _, w := range t {
+			if w != v {
+				s.nbrV = append(s.nbrV, w)
+			}
+		}
+	}
+	s.nbrU = s.nbrU[:0]
+	for _, f := range s.facesOf(u) {
+		t := s.tris[f]
+		if t[0] < 0 || (t[0] != u && t[1] != u && t[2] != u) {
+			continue
+		}
+		if t[0] == v || t[1] == v || t[2] == v {
+			continue
+		}
+		s.uFaces = append(s.uFaces, f)
+		for _, w := range t {
+			if w != u {
+				s.nbrU = append(s.nbrU, w)
+			}
+		}
+	}
+	// Link condition: v and u share exactly the vertices opposite their edge.
+	want := 2
+	if s.kind[v] == kindBoundary {
+		want = 1
+	}
+	if removed != want {
+		return false
+	}
+	slices.Sort(s.nbrV)
+	s.nbrV = slices.Compact(s.nbrV)
+	common := 0
+	for _, w := range s.nbrV {
+		if w != u && slices.Contains(s.nbrU, w) {
+			common++
+		}
+	}
+	if common != want {
+		return false
+	}
+	// Changed facets: no fold, no flip, no duplicate of one of u's.
+	s.newN = s.newN[:0]
+	s.moved = s.moved[:0]
+	for _, f := range s.ring {
+		t := s.tris[f]
+		if t[0] == u || t[1] == u || t[2] == u {
+			continue
+		}
+		var q [3]v64
+		for k, w := range t {
+			if w == v {
+				q[k] = p
+			} else {
+				q[k] = s.pos[w]
+			}
+		}
+		n := cross(sub(q[1], q[0]), sub(q[2], q[0]))
+		l := norm(n)
+		if l == 0 {
+			return false
+		}
+		n = v64{n[0] / l, n[1] / l, n[2] / l}
+		if dot(n, s.normal[f]) < 0 {
+			return false // flipped
+		}
+		for _, g := range s.uFaces {
+			if sameVertexSet(s.tris[g], t, v, u) {
+				return false
+			}
+		}
+		s.moved = append(s.moved, f)
+		s.newN = append(s.newN, n)
+	}
+	if len(s.moved) == 0 {
+		return false
+	}
+	// Every sample of the changed and removed facets must find a facet of
+	// the new neighbourhood within the bounds.
+	s.assign, s.samples = s.assign[:0], s.samples[:0]
+	for _, f := range s.ring {
+		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
+			g := s.place(smp, f, v, u, p)
+			if g < 0 {
+				return false
+			}
+			s.assign = append(s.assign, sampleAssign{smp, g})
+			s.samples = append(s.samples, smp)
+		}
+	}
+	// And the changed facets must stay near the input facets they cover.
+	for i, f := range s.moved {
+		if !s.coveredBy(s.tris[f], v, p, s.newN[i]) {
+			return false
+		}
+	}
+	// Commit.
+	for _, f := range s.ring {
+		s.head[f] = -1
+	}
+	for i, f := range s.moved {
+		t := &s.tris[f]
+		for k := range t {
+			if t[k] == v {
+				t[k] = u
+			}
+		}
+		s.normal[f] = s.newN[i]
+	}
+	for _, f := range s.ring {
+		if t := s.tris[f]; t[0] == u || t[1] == u || t[2] == u {
+			if t[0] == v || t[1] == v || t[2] == v {
+				s.tris[f][0] = -1
+				s.live--
+			}
+		}
+	}
+	for _, a := range s.assign {
+		s.next[a.sample] = s.head[a.face]
+		s.head[a.face] = a.sample
+	}
+	s.quad[u].add(&s.quad[v])
+	for _, w := range s.nbrV {
+		s.changed[w] = s.passNo
+	}
+	s.changed[u] = s.passNo
+	return true
+}
+
+// sameVertexSet reports whether facet g (of u) has the vertices facet t
+// will have once v becomes u.
+func sameVertexSet(g, t [3]int32, v, u int32) bool {
+	for _, w := range t {
+		if w == v {
+			w = u
+		}
+		if g[0] != w && g[1] != w && g[2] != w {
+			return false
+		}
+	}
+	return true
+}
+
+// corners returns facet f's corner positions with v moved to p.
+func (s *simplifier) corners(t [3]int32, v int32, p v64) (a, b, c v64) {
+	get := func(w int32) v64 {
+		if w == v {
+			return p
+		}
+		return s.pos[w]
+	}
+	return get(t[0]), get(t[1]), get(t[2])
+}
+
+// place finds a facet of the new neighbourhood for input facet smp (now
+// on facet from) and checks that the input facet stays near the new
+// neighbourhood: its corners, edge midpoints and centroid must each be
+// within the bound of one of the new facets, and the facet it is attached
+// to (the first within the bound of its centroid: its own, the other
+// changed ones, then u's) must be within MaxAngle of its normal. It
+// returns -1 if the input facet does not fit.
+func (s *simplifier) place(smp, from, v, u int32, p v64) int32 {
+	t := s.orig[smp]
+	a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
+	on := s.origN[smp]
+	n := v64{float64(on[0]), float64(on[1]), float64(on[2])}
+	degenerate := dot(n, n) < 0.5
+	near := func(pt v64, f int32) bool {
+		x, y, z := s.corners(s.tris[f], v, p)
+		return dist2(pt, closestOnTriangle(pt, x, y, z)) <= s.eps2
+	}
+	normalOf := func(f int32) v64 {
+		if i := slices.Index(s.moved, f); i >= 0 {
+			return s.newN[i]
+		}
+		return s.normal[f]
+	}
+	// The candidates in order of preference.
+	cands := s.cands[:0]
+	if slices.Contains(s.moved, from) {
+		cands = append(cands, from)
+	}
+	for _, f := range s.moved {
+		if f != from {
+			cands = append(cands, f)
+		}
+	}
+	cands = append(cands, s.uFaces...)
+	s.cands = cands
+	centroid := v64{(a[0] + b[0] + c[0]) / 3, (a[1] + b[1] + c[1]) / 3, (a[2] + b[2] + c[2]) / 3}
+	home := int32(-1)
+	for _, f := range cands {
+		if (degenerate || dot(n, normalOf(f)) >= s.cosMax) && near(centroid, f) {
+			home = f
+			break
+		}
+	}
+	if home < 0 {
+		return -1
+	}
+	// Distance to one facet is convex: corners within the bound of home put
+	// the whole input facet within it. Otherwise each corner and edge
+	// midpoint must find some new facet.
+	if near(a, home) && near(b, home) && near(c, home) {
+		return home
+	}
+	for _, pt := range [6]v64{a, b, c, mid(a, b), mid(b, c), mid(c, a)} {
+		if near(pt, home) {
+			continue
+		}
+		found := false
+		for _, f := range cands {
+			if f != home && near(pt, f) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return -1
+		}
+	}
+	return home
+}
+
+// coveredBy checks that the edge midpoints and centroid of facet t (with v
+// at p) are within the bound of the input facets sampled in s.samples or
+// attached to u's other facets.
+func (s *simplifier) coveredBy(t [3]int32, v int32, p v64, _ v64) bool {
+	a, b, c := s.corners(t, v, p)
+	s.lastHit = -1
+	for _, pt := range facetPoints(a, b, c) {
+		if !s.nearInput(pt) {
+			return false
+		}
+	}
+	return true
+}
+
+func mid(a, b v64) v64 { return v64{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2} }
+
+// facetPoints are the points where a new facet must be near the input: a
+// barycentric grid with 4 subdivisions per edge, less the corners (which
+// are input vertices); the centroid region first, where a facet is
+// farthest from its corners.
+func facetPoints(a, b, c v64) [12]v64 {
+	at := func(i, j int) v64 {
+		u, v := float64(i)/4, float64(j)/4
+		w := 1 - u - v
+		return v64{w*a[0] + u*b[0] + v*c[0], w*a[1] + u*b[1] + v*c[1], w*a[2] + u*b[2] + v*c[2]}
+	}
+	return [12]v64{at(1, 1), at(2, 1), at(1, 2), at(2, 0), at(0, 2), at(2, 2),
+		at(1, 0), at(3, 0), at(0, 1), at(0, 3), at(3, 1), at(1, 3)}
+}
+
+func (s *simplifier) nearInput(pt v64) bool {
+	within := func(smp int32) bool {
+		sp := &s.origS[smp]
+		dx, dy, dz := pt[0]-float64(sp[0]), pt[1]-float64(sp[1]), pt[2]-float64(sp[2])
+		if r := math.Sqrt(dx*dx+dy*dy+dz*dz) - float64(sp[3]); r > 0 && r*r > s.eps2 {
+			return false // the facet's bounding sphere is too far
+		}
+		t := s.orig[smp]
+		q := closestOnTriangle(pt, s.pos[t[0]], s.pos[t[1]], s.pos[t[2]])
+		if dist2(pt, q) <= s.eps2 {
+			s.lastHit = smp
+			return true
+		}
+		return false
+	}
+	if s.lastHit >= 0 && within(s.lastHit) {
+		return true
+	}
+	for _, smp := range s.samples {
+		if within(smp) {
+			return true
+		}
+	}
+	for _, f := range s.uFaces {
+		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
+			if within(smp) {
+				return true
+			}
+		}
+	}
+	// The input facets under the point may hang on facets outside the
+	// neighbourhood: ask the whole input.
+	return s.inBVH.Within(s.in, pt, s.eps2)
+}
+
+func dist2(a, b v64) float64 {
+	d := sub(a, b)
+	return dot(d, d)
+}
+
+// result compacts the live facets and their vertices into a new mesh.
+func (s *simplifier) result() *Mesh {
+	remap := make([]int32, len(s.pos))
+	for i := range remap {
+		remap[i] = -1
+	}
+	out := &Mesh{Triangles: make([][3]uint32, 0, s.live)}
+	for _, t := range s.tris {
+		if t[0] < 0 {
+			continue
+		}
+		var nt [3]uint32
+		for k, v := range t {
+			if remap[v] < 0 {
+				remap[v] = int32(len(out.Vertices))
+				p := s.pos[v]
+				out.Vertices = append(out.Vertices, Vec3{float32(p[0]), float32(p[1]), float32(p[2])})
+			}
+			nt[k] = uint32(remap[v])
+		}
+		out.Triangles = append(out.Triangles, nt)
+	}
+	return out
+}
+
+// measure computes the stats' deviations: every input sample against the
+// output facet it is attached to, and the output against the whole input
+// through a BVH (Deviation, 3 subdivisions per edge).
+func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle float64, err error) {
+	minCos := 1.0
+	for f, t := range s.tris {
+		if t[0] < 0 {
+			continue
+		}
+		fn := s.normal[f]
+		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
+			if n := s.origN[smp]; n[0]*n[0]+n[1]*n[1]+n[2]*n[2] > 0.5 { // degenerate input facets have no normal
+				minCos = min(minCos, float64(n[0])*fn[0]+float64(n[1])*fn[1]+float64(n[2])*fn[2])
+			}
+		}
+	}
+	outIn, err := Deviation(ctx, out, in, 3)
+	if err != nil {
+		return 0, 0, err
+	}
+	inOut, err := Deviation(ctx, in, out, 0)
+	return max(outIn, inOut), math.Acos(max(-1, min(1, minCos))) * 180 / math.Pi, err
+}

@@ -1,0 +1,212 @@
+package geometry
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// torus returns a closed torus with n×m quads, its surface roughened by
+// noise (a scan-like input), and radii R and r.
+func torus(n, m int, R, r, noise float64, rng *rand.Rand) *Mesh {
+	b := NewMeshBuilder(n * m)
+	pt := func(i, j int) [3]float32 {
+		u, v := 2*math.Pi*float64(i%n)/float64(n), 2*math.Pi*float64(j%m)/float64(m)
+		rr := r
+		if noise > 0 {
+			// Noise fixed per grid point so that shared corners agree.
+			rr += noise * math.Sin(float64((i%n)*7919+(j%m)*104729))
+		}
+		return [3]float32{float32((R + rr*math.Cos(v)) * math.Cos(u)), float32((R + rr*math.Cos(v)) * math.Sin(u)), float32(rr * math.Sin(v))}
+	}
+	for i := range n {
+		for j := range m {
+			a, c, d, e := pt(i, j), pt(i+1, j), pt(i+1, j+1), pt(i, j+1)
+			b.AddTriangle(&[9]float32{a[0], a[1], a[2], c[0], c[1], c[2], d[0], d[1], d[2]})
+			b.AddTriangle(&[9]float32{a[0], a[1], a[2], d[0], d[1], d[2], e[0], e[1], e[2]})
+		}
+	}
+	return b.Mesh()
+}
+
+// grid is an open, flat-ish n×n sheet with a bump: boundary handling.
+func grid(n int) *Mesh {
+	b := NewMeshBuilder(n * n)
+	z := func(i, j int) float32 {
+		x, y := float64(i)/float64(n)-0.5, float64(j)/float64(n)-0.5
+		return float32(0.3 * math.Exp(-20*(x*x+y*y)))
+	}
+	for i := range n {
+		for j := range n {
+			p := func(a, c int) [3]float32 { return [3]float32{float32(a), float32(c), z(a, c) * float32(n)} }
+			a, c, d, e := p(i, j), p(i+1, j), p(i+1, j+1), p(i, j+1)
+			b.AddTriangle(&[9]float32{a[0], a[1], a[2], c[0], c[1], c[2], d[0], d[1], d[2]})
+			b.AddTriangle(&[9]float32{a[0], a[1], a[2], d[0], d[1], d[2], e[0], e[1], e[2]})
+		}
+	}
+	return b.Mesh()
+}
+
+// checkReduction verifies a reduction independently of the simplifier's
+// bookkeeping: topology by analysis, deviation by dense BVH sampling both
+// ways (a 6-subdivision grid on every output facet, a 4-subdivision grid on
+// every input facet), and no facet turned over.
+func checkReduction(t *testing.T, in, out *Mesh, st SimplifyStats, maxDev float64) {
+	t.Helper()
+	ctx := context.Background()
+	rin, rout := analyze(t, in, AnalyzeOptions{}), analyze(t, out, AnalyzeOptions{})
+	if rin.Watertight && !rout.Watertight {
+		t.Errorf("closed input came out open: %d boundary, %d non-manifold edges", rout.BoundaryEdges, rout.NonManifoldEdges)
+	}
+	if rout.NonManifoldEdges > rin.NonManifoldEdges || rout.NonManifoldVertices > rin.NonManifoldVertices {
+		t.Errorf("non-manifold edges %d → %d, vertices %d → %d", rin.NonManifoldEdges, rout.NonManifoldEdges, rin.NonManifoldVertices, rout.NonManifoldVertices)
+	}
+	if rout.MisorientedEdges > rin.MisorientedEdges || rout.Shells != rin.Shells || rout.DuplicateTriangles > rin.DuplicateTriangles {
+		t.Errorf("misoriented %d → %d, shells %d → %d, duplicates %d → %d", rin.MisorientedEdges, rout.MisorientedEdges, rin.Shells, rout.Shells, rin.DuplicateTriangles, rout.DuplicateTriangles)
+	}
+	if rin.Watertight && math.Signbit(rin.Volume) != math.Signbit(rout.Volume) {
+		t.Errorf("volume %g → %g", rin.Volume, rout.Volume)
+	}
+	outIn, err := Deviation(ctx, out, in, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inOut, _ := Deviation(ctx, in, out, 4)
+	tol := maxDev + 1e-5*math.Sqrt(diag2(rin))
+	if outIn > tol || inOut > tol {
+		t.Errorf("deviation output→input %.5f, input→output %.5f; bound %.5f", outIn, inOut, maxDev)
+	}
+	if st.MaxDeviation > tol {
+		t.Errorf("reported deviation %.5f over the bound %.5f", st.MaxDeviation, maxDev)
+	}
+	t.Logf("%d → %d triangles in %d passes; deviation out→in %.4f, in→out %.4f (reported %.4f), normals %.1f°",
+		st.TrianglesBefore, st.TrianglesAfter, st.Passes, outIn, inOut, st.MaxDeviation, st.MaxNormalDeviation)
+}
+
+func diag2(r *Report) float64 {
+	d := r.Dimensions()
+	return d[0]*d[0] + d[1]*d[1] + d[2]*d[2]
+}
+
+func simplify(t *testing.T, m *Mesh, opt SimplifyOptions) (*Mesh, SimplifyStats) {
+	t.Helper()
+	out, st, err := Simplify(context.Background(), m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.MaxNormalDeviation > max(opt.MaxAngle, 0.01)+1e-6 && opt.MaxDeviation > 0 {
+		t.Errorf("normal deviation %.3f° over %g°", st.MaxNormalDeviation, opt.MaxAngle)
+	}
+	return out, st
+}
+
+func TestSimplifyCorpusStaysClosedAndBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dev  float64
+	}{{"prusa_extruder-body.stl", 0.05}, {"prusa_extruder-body.stl", 0.5}, {"3dbenchy.stl", 0.1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if testing.Short() && tc.name == "3dbenchy.stl" {
+				t.Skip("225k triangles")
+			}
+			m := readCorpusSTL(t, tc.name)
+			out, st := simplify(t, m, SimplifyOptions{MaxDeviation: tc.dev, MaxAngle: 30, Passes: 10})
+			checkReduction(t, m, out, st, tc.dev)
+			if st.TrianglesAfter > st.TrianglesBefore/2 {
+				t.Errorf("only %d → %d triangles at %g mm", st.TrianglesBefore, st.TrianglesAfter, tc.dev)
+			}
+		})
+	}
+}
+
+func TestSimplifyExact(t *testing.T) {
+	for _, name := range []string{"20mm-xyz-cube.stl", "large_block.stl", "prusa_extruder-body.stl"} {
+		t.Run(name, func(t *testing.T) {
+			m := readCorpusSTL(t, name)
+			out, st := simplify(t, m, SimplifyOptions{MaxDeviation: 0, MaxAngle: 30, Passes: 20})
+			checkReduction(t, m, out, st, 0)
+			rin, rout := analyze(t, m, AnalyzeOptions{}), analyze(t, out, AnalyzeOptions{})
+			if math.Abs(rout.Volume-rin.Volume) > 1e-6*math.Abs(rin.Volume) || rout.Min != rin.Min || rout.Max != rin.Max {
+				t.Errorf("shape changed: volume %g → %g, box %v %v → %v %v", rin.Volume, rout.Volume, rin.Min, rin.Max, rout.Min, rout.Max)
+			}
+		})
+	}
+	// A cube whose faces are finely triangulated loses most facets. (Not all:
+	// vertices only move onto neighbours, and some moves would fold a facet.)
+	fine := subdivide(cube(Vec3{}, 10), 3)
+	out, st := simplify(t, fine, SimplifyOptions{Passes: 50})
+	checkReduction(t, fine, out, st, 0)
+	if len(out.Triangles) > len(fine.Triangles)*3/10 {
+		t.Errorf("a subdivided cube kept %d of %d facets", len(out.Triangles), len(fine.Triangles))
+	}
+}
+
+// subdivide splits every facet into 4, k times.
+func subdivide(m *Mesh, k int) *Mesh {
+	for range k {
+		b := NewMeshBuilder(len(m.Triangles) * 4)
+		for i := range m.Triangles {
+			a, c, d := m.Triangle(i)
+			ab, cd, da := half(a, c), half(c, d), half(d, a)
+			for _, t := range [4][3]Vec3{{a, ab, da}, {ab, c, cd}, {da, cd, d}, {ab, cd, da}} {
+				b.AddTriangle(&[9]float32{t[0][0], t[0][1], t[0][2], t[1][0], t[1][1], t[1][2], t[2][0], t[2][1], t[2][2]})
+			}
+		}
+		m = b.Mesh()
+	}
+	return m
+}
+
+func half(a, b Vec3) Vec3 { return Vec3{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2} }
+
+// TestSimplifyProperties runs random valid parameters on small meshes:
+// never a non-manifold edge, a flipped facet, a lost shell or a bound broken.
+func TestSimplifyProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	shapes := []struct {
+		name string
+		m    *Mesh
+	}{
+		{"torus", torus(40, 24, 10, 3, 0, rng)},
+		{"noisy torus", torus(60, 30, 10, 3, 0.05, rng)},
+		{"two tori", merge(torus(30, 16, 10, 3, 0, rng), translate(torus(30, 16, 10, 3, 0.02, rng), 40, 0, 0))},
+		{"open sheet", grid(30)},
+		{"cube", subdivide(cube(Vec3{}, 5), 2)},
+	}
+	for _, s := range shapes {
+		for i := range 4 {
+			opt := SimplifyOptions{MaxDeviation: []float64{0, 0.01, 0.1, 1}[i] * rng.Float64() * 2,
+				MaxAngle: float64(rng.IntN(91)), Passes: 1 + rng.IntN(12)}
+			if rng.IntN(2) == 0 {
+				opt.TargetTriangles = 4 + rng.IntN(len(s.m.Triangles))
+			}
+			t.Run(s.name, func(t *testing.T) {
+				out, st := simplify(t, s.m, opt)
+				checkReduction(t, s.m, out, st, opt.MaxDeviation)
+				if opt.TargetTriangles > 0 && st.TrianglesAfter < opt.TargetTriangles-2 {
+					t.Errorf("went below the target: %d < %d", st.TrianglesAfter, opt.TargetTriangles)
+				}
+			})
+		}
+	}
+}
+
+func translate(m *Mesh, x, y, z float32) *Mesh {
+	out := m.Clone()
+	for i := range out.Vertices {
+		out.Vertices[i][0] += x
+		out.Vertices[i][1] += y
+		out.Vertices[i][2] += z
+	}
+	return out
+}
+
+func TestSimplifyCancel(t *testing.T) {
+	m := torus(200, 100, 10, 3, 0.05, rand.New(rand.NewPCG(3, 4)))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := Simplify(ctx, m, SimplifyOptions{MaxDeviation: 0.1, MaxAngle: 30, Passes: 10}); err == nil {
+		t.Error("a canceled simplification succeeded")
+	}
+}
