@@ -93,7 +93,10 @@ func (h *BVH) Within(m *Mesh, p [3]float64, within2 float64) bool {
 // each vertex of a once. It is independent of how a was made: use it both ways
 // for a two-sided (Hausdorff) distance.
 func Deviation(ctx context.Context, a, b *Mesh, n int) (float64, error) {
-	h := NewBVH(b)
+	return deviation(ctx, a, b, NewBVH(b), n)
+}
+
+func deviation(ctx context.Context, a, b *Mesh, h *BVH, n int) (float64, error) {
 	workers := runtime.GOMAXPROCS(0)
 	maxes := make([]float64, workers)
 	var wg sync.WaitGroup

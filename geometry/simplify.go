@@ -74,6 +74,8 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	}
 	out := s.result()
 	st.TrianglesAfter = len(out.Triangles)
+	// What the passes needed is garbage now; only the input BVH is reused.
+	s.failedTo, s.failedAt, s.adj, s.adjStart, s.quad, s.origS = nil, nil, nil, nil, nil, nil
 	var err error
 	st.MaxDeviation, st.MaxNormalDeviation, err = s.measure(ctx, m, out)
 	return out, st, err
@@ -138,7 +140,8 @@ type simplifier struct {
 	inBVH     *BVH // for points the local input facets do not cover
 	cands     []int32
 	changed   []int32          // per vertex: the last pass that changed its neighbourhood
-	failed    map[uint64]int32 // per refused collapse (from<<32 | to): the pass that refused it
+	failedTo  []int32 // per vertex: the target of its last refused collapse
+	failedAt  []int32 // and the pass that refused it
 	passNo    int32
 }
 
@@ -233,7 +236,10 @@ func (s *simplifier) buildAdjacency() {
 		s.adjStart = make([]int32, nv+1)
 		s.locked = make([]bool, nv)
 		s.changed = make([]int32, nv)
-		s.failed = map[uint64]int32{}
+		s.failedTo, s.failedAt = make([]int32, nv), make([]int32, nv)
+		for i := range s.failedTo {
+			s.failedTo[i] = -1
+		}
 	}
 	clear(s.adjStart)
 	for _, t := range s.tris {
@@ -295,9 +301,8 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 				if !s.mayMove(d[0], d[1], boundaryEdge) {
 					continue
 				}
-				q := s.quad[d[0]]
-				q.add(&s.quad[d[1]])
-				if c := q.eval(s.pos[d[1]]); c < best {
+				to := s.pos[d[1]]
+				if c := s.quad[d[0]].eval(to) + s.quad[d[1]].eval(to); c < best {
 					best, bestFrom, bestTo = c, d[0], d[1]
 				}
 			}
@@ -306,15 +311,32 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	slices.SortFunc(cands, func(x, y cand) int {
-		switch {
-		case x.cost < y.cost:
-			return -1
-		case x.cost > y.cost:
+	// Sort by cost: non-negative float32 bits order like the floats, so a
+	// radix sort on (cost bits, index) does it in four linear passes.
+	keys := make([]uint64, len(cands))
+	for i, c := range cands {
+		keys[i] = uint64(math.Float32bits(c.cost))<<32 | uint64(i)
+	}
+	radixSortHigh32(keys)
+	sorted := make([]cand, len(cands))
+	for i, k := range keys {
+		sorted[i] = cands[uint32(k)]
+	}
+	cands = sorted
+	// Like meshoptimizer, a pass takes only the cheaper candidates: with
+	// both ends of each collapse locked for the rest of the pass, taking
+	// them all would spend the pass on costly collapses next to locked
+	// cheap ones.
+	if len(cands) > 64 {
+		limit := cands[len(cands)/3].cost
+		n, _ := slices.BinarySearchFunc(cands, limit, func(c cand, l float32) int {
+			if c.cost <= l {
+				return -1
+			}
 			return 1
-		}
-		return 0
-	})
+		})
+		cands = cands[:n]
+	}
 	done := 0
 	for i, c := range cands {
 		if i&1023 == 0 && ctx.Err() != nil {
@@ -328,15 +350,14 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 		}
 		// Refused before, and nothing around either end changed since: the
 		// same checks would refuse it again.
-		key := uint64(c.from)<<32 | uint64(c.to)
-		if f, ok := s.failed[key]; ok && f > s.changed[c.from] && f > s.changed[c.to] {
+		if f := s.failedAt[c.from]; s.failedTo[c.from] == c.to && f > s.changed[c.from] && f > s.changed[c.to] {
 			continue
 		}
 		if s.collapse(c.from, c.to) {
 			s.locked[c.from], s.locked[c.to] = true, true
 			done++
 		} else {
-			s.failed[key] = s.passNo
+			s.failedTo[c.from], s.failedAt[c.from] = c.to, s.passNo
 		}
 	}
 	return done, nil
@@ -540,6 +561,9 @@ func (s *simplifier) place(smp, from, v, u int32, p v64) int32 {
 	degenerate := dot(n, n) < 0.5
 	near := func(pt v64, f int32) bool {
 		x, y, z := s.corners(s.tris[f], v, p)
+		if dist2(pt, x) <= s.eps2 || dist2(pt, y) <= s.eps2 || dist2(pt, z) <= s.eps2 {
+			return true // near a corner: no need for the closest point
+		}
 		return dist2(pt, closestOnTriangle(pt, x, y, z)) <= s.eps2
 	}
 	normalOf := func(f int32) v64 {
@@ -633,8 +657,8 @@ func (s *simplifier) nearInput(pt v64) bool {
 			return false // the facet's bounding sphere is too far
 		}
 		t := s.orig[smp]
-		q := closestOnTriangle(pt, s.pos[t[0]], s.pos[t[1]], s.pos[t[2]])
-		if dist2(pt, q) <= s.eps2 {
+		a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
+		if dist2(pt, a) <= s.eps2 || dist2(pt, b) <= s.eps2 || dist2(pt, c) <= s.eps2 || dist2(pt, closestOnTriangle(pt, a, b, c)) <= s.eps2 {
 			s.lastHit = smp
 			return true
 		}
@@ -706,7 +730,7 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 			}
 		}
 	}
-	outIn, err := Deviation(ctx, out, in, 3)
+	outIn, err := deviation(ctx, out, in, s.inBVH, 3)
 	if err != nil {
 		return 0, 0, err
 	}
