@@ -139,7 +139,7 @@ type simplifier struct {
 	in        *Mesh
 	inBVH     *BVH // for points the local input facets do not cover
 	cands     []int32
-	changed   []int32          // per vertex: the last pass that changed its neighbourhood
+	changed   []int32 // per vertex: the last pass that changed its neighbourhood
 	failedTo  []int32 // per vertex: the target of its last refused collapse
 	failedAt  []int32 // and the pass that refused it
 	passNo    int32
