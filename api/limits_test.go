@@ -178,7 +178,7 @@ func TestMetrics(t *testing.T) {
 	for _, want := range []string{
 		`meshops_http_requests_total{method="POST",route="/api/v1/files",status="201"} 1`,
 		`meshops_http_requests_total{method="GET",route="/api/v1/files/:id",status="404"} 1`,
-		`meshops_http_request_duration_seconds_bucket{method="POST",route="/api/v1/files"`,
+		`meshops_http_request_duration_seconds_bucket{method="POST",route="/api/v1/files",status="201"`,
 		`meshops_uploaded_bytes_total 134`,
 		`go_goroutines`,
 	} {

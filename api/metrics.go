@@ -31,9 +31,9 @@ func NewMetrics(queue func(ctx context.Context, s meshops.OperationStatus) (int,
 			Name: "meshops_http_requests_total", Help: "HTTP requests by method, route and status.",
 		}, []string{"method", "route", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "meshops_http_request_duration_seconds", Help: "HTTP request latency by method and route.",
+			Name: "meshops_http_request_duration_seconds", Help: "HTTP request latency by method, route and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
-		}, []string{"method", "route"}),
+		}, []string{"method", "route", "status"}),
 		uploaded: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "meshops_uploaded_bytes_total", Help: "Bytes received in uploads (files, chunks, tus).",
 		}),
@@ -82,8 +82,9 @@ func (m *Metrics) observe(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
-	m.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
+	status := strconv.Itoa(c.Writer.Status())
+	m.requests.WithLabelValues(c.Request.Method, route, status).Inc()
+	m.latency.WithLabelValues(c.Request.Method, route, status).Observe(time.Since(start).Seconds())
 }
 
 func (m *Metrics) handler() gin.HandlerFunc {
