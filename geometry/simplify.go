@@ -306,7 +306,13 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 					best, bestFrom, bestTo = c, d[0], d[1]
 				}
 			}
+			// Refused before, and nothing around either end changed since:
+			// the same checks would refuse it again, so it is not a
+			// candidate (and does not crowd the cheapest third).
 			if bestFrom >= 0 {
+				if f := s.failedAt[bestFrom]; s.failedTo[bestFrom] == bestTo && f > s.changed[bestFrom] && f > s.changed[bestTo] {
+					continue
+				}
 				cands = append(cands, cand{float32(max(best, 0)), bestFrom, bestTo})
 			}
 		}
@@ -346,11 +352,6 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 			break
 		}
 		if s.locked[c.from] || s.locked[c.to] {
-			continue
-		}
-		// Refused before, and nothing around either end changed since: the
-		// same checks would refuse it again.
-		if f := s.failedAt[c.from]; s.failedTo[c.from] == c.to && f > s.changed[c.from] && f > s.changed[c.to] {
 			continue
 		}
 		if s.collapse(c.from, c.to) {
