@@ -108,41 +108,40 @@ func (q *quadric) eval(p v64) float64 {
 }
 
 type simplifier struct {
-	opt       SimplifyOptions
-	eps2      float64 // squared deviation bound
-	cosMax    float64 // cos(MaxAngle)
-	pos       []v64   // input positions (half-edge collapses never move one)
-	orig      [][3]uint32
-	origN     [][3]float32 // unit normals of the input facets
-	origS     [][4]float32 // bounding spheres of the input facets (centroid, radius)
-	tris      [][3]int32   // current facets; dead ones have [0] = -1
-	normal    []v64        // current unit normals
-	live      int
-	kind      []uint8
-	quad      []quadric
-	head      []int32 // per facet: first attached sample, -1 if none
-	next      []int32 // per sample: next sample on the same facet
-	nOrig     int     // samples are input facets
-	adjStart  []int32 // per pass: vertex → facets (CSR)
-	adj       []int32
-	locked    []bool
-	moved     []int32 // scratch
-	candidate []int32
-	assign    []sampleAssign
-	samples   []int32
-	ring      []int32
-	uFaces    []int32
-	nbrV      []int32
-	nbrU      []int32
-	newN      []v64
-	lastHit   int32 // the input facet that covered the last point checked
-	in        *Mesh
-	inBVH     *BVH // for points the local input facets do not cover
-	cands     []int32
-	changed   []int32 // per vertex: the last pass that changed its neighbourhood
-	failedTo  []int32 // per vertex: the target of its last refused collapse
-	failedAt  []int32 // and the pass that refused it
-	passNo    int32
+	opt      SimplifyOptions
+	eps2     float64 // squared deviation bound
+	cosMax   float64 // cos(MaxAngle)
+	pos      []v64   // input positions (half-edge collapses never move one)
+	orig     [][3]uint32
+	origN    [][3]float32 // unit normals of the input facets
+	origS    [][4]float32 // bounding spheres of the input facets (centroid, radius)
+	tris     [][3]int32   // current facets; dead ones have [0] = -1
+	normal   []v64        // current unit normals
+	live     int
+	kind     []uint8
+	quad     []quadric
+	head     []int32 // per facet: first attached sample, -1 if none
+	next     []int32 // per sample: next sample on the same facet
+	nOrig    int     // samples are input facets
+	adjStart []int32 // per pass: vertex → facets (CSR)
+	adj      []int32
+	locked   []bool
+	moved    []int32 // scratch
+	assign   []sampleAssign
+	samples  []int32
+	ring     []int32
+	uFaces   []int32
+	nbrV     []int32
+	nbrU     []int32
+	newN     []v64
+	lastHit  int32 // the input facet that covered the last point checked
+	in       *Mesh
+	inBVH    *BVH // for points the local input facets do not cover
+	cands    []int32
+	changed  []int32 // per vertex: the last pass that changed its neighbourhood
+	failedTo []int32 // per vertex: the target of its last refused collapse
+	failedAt []int32 // and the pass that refused it
+	passNo   int32
 }
 
 type sampleAssign struct{ sample, face int32 }
@@ -386,10 +385,10 @@ func (s *simplifier) collapse(v, u int32) bool {
 	s.nbrV = s.nbrV[:0]
 	for _, f := range s.facesOf(v) {
 		t := s.tris[f]
-		if t[0] < 0 || (t[0] != v && t[1] != v && t[2] != v) {
+		if t[0] < 0 || !has(t, v) {
 			continue
 		}
-		if t[0] == u || t[1] == u || t[2] == u {
+		if has(t, u) {
 			removed++
 		}
 		s.ring = append(s.ring, f)
@@ -402,10 +401,7 @@ func (s *simplifier) collapse(v, u int32) bool {
 	s.nbrU = s.nbrU[:0]
 	for _, f := range s.facesOf(u) {
 		t := s.tris[f]
-		if t[0] < 0 || (t[0] != u && t[1] != u && t[2] != u) {
-			continue
-		}
-		if t[0] == v || t[1] == v || t[2] == v {
+		if t[0] < 0 || !has(t, u) || has(t, v) {
 			continue
 		}
 		s.uFaces = append(s.uFaces, f)
@@ -439,18 +435,11 @@ func (s *simplifier) collapse(v, u int32) bool {
 	s.moved = s.moved[:0]
 	for _, f := range s.ring {
 		t := s.tris[f]
-		if t[0] == u || t[1] == u || t[2] == u {
-			continue
+		if has(t, u) {
+			continue // removed by the collapse
 		}
-		var q [3]v64
-		for k, w := range t {
-			if w == v {
-				q[k] = p
-			} else {
-				q[k] = s.pos[w]
-			}
-		}
-		n := cross(sub(q[1], q[0]), sub(q[2], q[0]))
+		a, b, c := s.corners(t, v, p)
+		n := cross(sub(b, a), sub(c, a))
 		l := norm(n)
 		if l == 0 {
 			return false
@@ -484,14 +473,18 @@ func (s *simplifier) collapse(v, u int32) bool {
 		}
 	}
 	// And the changed facets must stay near the input facets they cover.
-	for i, f := range s.moved {
-		if !s.coveredBy(s.tris[f], v, p, s.newN[i]) {
+	for _, f := range s.moved {
+		if !s.coveredBy(s.tris[f], v, p) {
 			return false
 		}
 	}
-	// Commit.
+	// Commit: the ring's facets that are not moved are the removed ones.
 	for _, f := range s.ring {
 		s.head[f] = -1
+		if has(s.tris[f], u) {
+			s.tris[f][0] = -1
+			s.live--
+		}
 	}
 	for i, f := range s.moved {
 		t := &s.tris[f]
@@ -501,14 +494,6 @@ func (s *simplifier) collapse(v, u int32) bool {
 			}
 		}
 		s.normal[f] = s.newN[i]
-	}
-	for _, f := range s.ring {
-		if t := s.tris[f]; t[0] == u || t[1] == u || t[2] == u {
-			if t[0] == v || t[1] == v || t[2] == v {
-				s.tris[f][0] = -1
-				s.live--
-			}
-		}
 	}
 	for _, a := range s.assign {
 		s.next[a.sample] = s.head[a.face]
@@ -521,6 +506,8 @@ func (s *simplifier) collapse(v, u int32) bool {
 	s.changed[u] = s.passNo
 	return true
 }
+
+func has(t [3]int32, w int32) bool { return t[0] == w || t[1] == w || t[2] == w }
 
 // sameVertexSet reports whether facet g (of u) has the vertices facet t
 // will have once v becomes u.
@@ -623,7 +610,7 @@ func (s *simplifier) place(smp, from, v, u int32, p v64) int32 {
 // coveredBy checks that the edge midpoints and centroid of facet t (with v
 // at p) are within the bound of the input facets sampled in s.samples or
 // attached to u's other facets.
-func (s *simplifier) coveredBy(t [3]int32, v int32, p v64, _ v64) bool {
+func (s *simplifier) coveredBy(t [3]int32, v int32, p v64) bool {
 	a, b, c := s.corners(t, v, p)
 	s.lastHit = -1
 	for _, pt := range facetPoints(a, b, c) {
