@@ -11,47 +11,7 @@ import (
 // Nearest returns the squared distance from p to the nearest triangle of
 // m (within within2; ok false if none is that close).
 func (h *BVH) Nearest(m *Mesh, p [3]float64, within2 float64) (dist2 float64, ok bool) {
-	dist2 = within2
-	if len(h.nodes) == 0 {
-		return
-	}
-	type entry struct {
-		node uint32
-		d2   float64
-	}
-	var stack [128]entry
-	sp := 1
-	stack[0] = entry{0, boxDist2(p, h.nodes[0].min, h.nodes[0].max)}
-	for sp > 0 {
-		sp--
-		e := stack[sp]
-		if e.d2 >= dist2 {
-			continue
-		}
-		nd := &h.nodes[e.node]
-		if nd.count > 0 {
-			for _, t := range h.tris[nd.first : nd.first+nd.count] {
-				a, b, c := m.Triangle(int(t))
-				dd := sub(closestOnTriangle(p, to64(a), to64(b), to64(c)), p)
-				if d2 := dot(dd, dd); d2 < dist2 {
-					dist2, ok = d2, true
-				}
-			}
-			continue
-		}
-		if sp+2 > len(stack) {
-			continue
-		}
-		l, r := nd.first, nd.first+1
-		dl := boxDist2(p, h.nodes[l].min, h.nodes[l].max)
-		dr := boxDist2(p, h.nodes[r].min, h.nodes[r].max)
-		if dl < dr {
-			stack[sp], stack[sp+1] = entry{r, dr}, entry{l, dl}
-		} else {
-			stack[sp], stack[sp+1] = entry{l, dl}, entry{r, dr}
-		}
-		sp += 2
-	}
+	_, _, dist2, ok = h.NearestFacing(m, nil, nil, p, within2, [3]float64{}, 0)
 	return
 }
 

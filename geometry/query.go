@@ -216,9 +216,11 @@ func (c *normalCone) mayFace(dir [3]float64, maxDot float64) bool {
 // NearestFacing is Nearest restricted to triangles with dot(normal, dir) ≤
 // maxDot, pruning whole nodes by their normal cones: the search for an
 // opposing wall skips the surface around the query that faces the same way.
+// Nil cones (and normals) lift the restriction.
 func (h *BVH) NearestFacing(m *Mesh, cones []normalCone, normals [][3]float64, p [3]float64, within2 float64, dir [3]float64, maxDot float64) (q [3]float64, tri uint32, dist2 float64, ok bool) {
 	dist2 = within2
-	if len(h.nodes) == 0 || !cones[0].mayFace(dir, maxDot) {
+	facing := func(n uint32) bool { return cones == nil || cones[n].mayFace(dir, maxDot) }
+	if len(h.nodes) == 0 || !facing(0) {
 		return
 	}
 	type entry struct {
@@ -237,7 +239,7 @@ func (h *BVH) NearestFacing(m *Mesh, cones []normalCone, normals [][3]float64, p
 		nd := &h.nodes[e.node]
 		if nd.count > 0 {
 			for _, t := range h.tris[nd.first : nd.first+nd.count] {
-				if dot(normals[t], dir) > maxDot {
+				if normals != nil && dot(normals[t], dir) > maxDot {
 					continue
 				}
 				a, b, c := m.Triangle(int(t))
@@ -254,10 +256,10 @@ func (h *BVH) NearestFacing(m *Mesh, cones []normalCone, normals [][3]float64, p
 		}
 		l, r := nd.first, nd.first+1
 		dl, dr := math.Inf(1), math.Inf(1)
-		if d := boxDist2(p, h.nodes[l].min, h.nodes[l].max); d < dist2 && cones[l].mayFace(dir, maxDot) {
+		if d := boxDist2(p, h.nodes[l].min, h.nodes[l].max); d < dist2 && facing(l) {
 			dl = d
 		}
-		if d := boxDist2(p, h.nodes[r].min, h.nodes[r].max); d < dist2 && cones[r].mayFace(dir, maxDot) {
+		if d := boxDist2(p, h.nodes[r].min, h.nodes[r].max); d < dist2 && facing(r) {
 			dr = d
 		}
 		if dl < dr {
