@@ -48,23 +48,7 @@ func (s *Server) uploadFile(c *gin.Context) {
 		s.uploadMultipart(c, owner, fields)
 		return
 	}
-	meta, err := s.uploadMeta(c, owner, fields)
-	if err != nil {
-		c.Error(err)
-		return
-	}
-	refund, err := s.startUpload(c)
-	if err != nil {
-		c.Error(err)
-		return
-	}
-	rec, err := s.Uploads.Receive(c.Request.Context(), meta.Name, c.Request.ContentLength, c.Request.Body)
-	if err != nil {
-		refund()
-		c.Error(err)
-		return
-	}
-	s.createFile(c, rec, meta, refund)
+	s.receiveFile(c, owner, fields, c.Request.ContentLength, c.Request.Body)
 }
 
 // uploadMeta validates the upload's fields before any byte of content is read.
@@ -79,16 +63,32 @@ func (s *Server) uploadMeta(c *gin.Context, owner string, fields map[string]stri
 	return upload.Meta{ID: fields["id"], OwnerKeyID: owner, Name: fields["name"], Units: units}, nil
 }
 
-func (s *Server) createFile(c *gin.Context, rec *upload.Received, meta upload.Meta, refund func()) {
-	f, err := s.Uploads.Create(c.Request.Context(), rec, meta)
+// receiveFile checks the fields, counts the upload against the quota,
+// streams body (length -1 if unknown) and stores the file; a failure after
+// counting gives the upload back.
+func (s *Server) receiveFile(c *gin.Context, owner string, fields map[string]string, length int64, body io.Reader) {
+	meta, err := s.uploadMeta(c, owner, fields)
 	if err != nil {
-		refund()
 		c.Error(err)
 		return
 	}
-	s.Metrics.uploadedBytes(f.SizeBytes)
-	c.Header("Location", "/api/v1/files/"+f.ID)
-	c.PureJSON(http.StatusCreated, fileJSON(f))
+	refund, err := s.startUpload(c)
+	if err != nil {
+		c.Error(err)
+		return
+	}
+	rec, err := s.Uploads.Receive(c.Request.Context(), meta.Name, length, body)
+	if err == nil {
+		var f *meshops.File
+		if f, err = s.Uploads.Create(c.Request.Context(), rec, meta); err == nil {
+			s.Metrics.uploadedBytes(f.SizeBytes)
+			c.Header("Location", "/api/v1/files/"+f.ID)
+			c.PureJSON(http.StatusCreated, fileJSON(f))
+			return
+		}
+	}
+	refund()
+	c.Error(err)
 }
 
 // uploadMultipart streams the "file" part. Text fields (name, units, id)
@@ -139,23 +139,7 @@ func (s *Server) receivePart(c *gin.Context, owner string, fields map[string]str
 	if fields["name"] == "" {
 		fields["name"] = part.FileName()
 	}
-	meta, err := s.uploadMeta(c, owner, fields)
-	if err != nil {
-		c.Error(err)
-		return
-	}
-	refund, err := s.startUpload(c)
-	if err != nil {
-		c.Error(err)
-		return
-	}
-	rec, err := s.Uploads.Receive(c.Request.Context(), meta.Name, -1, part)
-	if err != nil {
-		refund()
-		c.Error(err)
-		return
-	}
-	s.createFile(c, rec, meta, refund)
+	s.receiveFile(c, owner, fields, -1, part)
 }
 
 func (s *Server) listFiles(c *gin.Context) {
