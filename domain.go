@@ -226,3 +226,24 @@ type KeyUpdate struct {
 	Rate          *float64
 	MaxConcurrent *int
 }
+
+// Apply changes k as the update says.
+func (u KeyUpdate) Apply(k *Key) {
+	if u.ExpiresAt != nil {
+		k.ExpiresAt = nil
+		if !u.ExpiresAt.IsZero() {
+			t := u.ExpiresAt.UTC()
+			k.ExpiresAt = &t
+		}
+	}
+	setIf(&k.Limits.MaxUploadsPerMonth, u.MaxUploads)
+	setIf(&k.Limits.MaxOperationsPerMonth, u.MaxOperations)
+	setIf(&k.Limits.RatePerSecond, u.Rate)
+	setIf(&k.Limits.MaxConcurrent, u.MaxConcurrent)
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}

@@ -161,7 +161,7 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 			return usageError{fmt.Errorf("keys create needs --name")}
 		}
 		var k meshops.Key
-		applyUpdate(&k, upd)
+		upd.Apply(&k)
 		secret, created, err := createKey(ctx, meta, kf.name, kf.admin, k.ExpiresAt, k.Limits)
 		if err != nil {
 			return err
@@ -207,27 +207,6 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 		return usageError{fmt.Errorf("unknown keys subcommand %q (create, update, list, revoke)", args[0])}
 	}
 	return nil
-}
-
-// applyUpdate sets a new key's fields the way UpdateKey would.
-func applyUpdate(k *meshops.Key, u meshops.KeyUpdate) {
-	if u.ExpiresAt != nil && !u.ExpiresAt.IsZero() {
-		k.ExpiresAt = u.ExpiresAt
-	}
-	for _, p := range []struct {
-		dst *int64
-		v   *int64
-	}{{&k.Limits.MaxUploadsPerMonth, u.MaxUploads}, {&k.Limits.MaxOperationsPerMonth, u.MaxOperations}} {
-		if p.v != nil {
-			*p.dst = *p.v
-		}
-	}
-	if u.Rate != nil {
-		k.Limits.RatePerSecond = *u.Rate
-	}
-	if u.MaxConcurrent != nil {
-		k.Limits.MaxConcurrent = *u.MaxConcurrent
-	}
 }
 
 func describeLimits(k *meshops.Key) string {

@@ -92,28 +92,12 @@ func (s *Store) UpdateKey(ctx context.Context, idOrName string, u meshops.KeyUpd
 		} else if err != nil {
 			return err
 		}
-		if u.ExpiresAt != nil {
-			k.ExpiresAt = nil
-			if !u.ExpiresAt.IsZero() {
-				t := u.ExpiresAt.UTC()
-				k.ExpiresAt = &t
-			}
-		}
-		setIf(&k.Limits.MaxUploadsPerMonth, u.MaxUploads)
-		setIf(&k.Limits.MaxOperationsPerMonth, u.MaxOperations)
-		setIf(&k.Limits.RatePerSecond, u.Rate)
-		setIf(&k.Limits.MaxConcurrent, u.MaxConcurrent)
+		u.Apply(k)
 		_, err = tx.ExecContext(ctx, `UPDATE keys SET expires_at = ?, max_uploads = ?, max_operations = ?, rate = ?, max_concurrent = ? WHERE id = ?`,
 			nullNanos(k.ExpiresAt), k.Limits.MaxUploadsPerMonth, k.Limits.MaxOperationsPerMonth, k.Limits.RatePerSecond, k.Limits.MaxConcurrent, k.ID)
 		return err
 	})
 	return k, err
-}
-
-func setIf[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }
 
 // ConsumeQuota counts one use in a single statement, so concurrent requests
