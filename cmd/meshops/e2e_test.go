@@ -223,21 +223,7 @@ func TestCrashRecovery(t *testing.T) {
 	srv := startServer(t, bin, dataDir, "--enable-test-operations", "--workers", "1")
 	key := strings.TrimSpace(readFile(t, filepath.Join(dataDir, "admin-key.txt")))
 	api := srv.base + "/api/v1"
-	code, body := call(t, "POST", api+"/files", key, bytes.NewReader(testenv.Corpus(t, "20mm-xyz-cube.stl")))
-	if code != 201 {
-		t.Fatalf("upload: %d %s", code, body)
-	}
-	var f struct{ ID string }
-	json.Unmarshal(body, &f)
-	submit := func(typ, params string) string {
-		code, body := call(t, "POST", api+"/operations/"+typ, key, strings.NewReader(`{"fileId":"`+f.ID+`"`+params+`}`))
-		if code != 202 {
-			t.Fatalf("submit %s: %d %s", typ, code, body)
-		}
-		var op struct{ ID string }
-		json.Unmarshal(body, &op)
-		return op.ID
-	}
+	submit := submitter(t, api, key, uploadCube(t, api, key))
 	long := submit("test-sleep", `,"seconds":3`)
 	var short []string
 	for range 4 {
@@ -266,6 +252,33 @@ func TestCrashRecovery(t *testing.T) {
 	srv.stop(t)
 }
 
+// uploadCube uploads the 20 mm cube and returns its file id.
+func uploadCube(t *testing.T, api, key string) string {
+	t.Helper()
+	code, body := call(t, "POST", api+"/files", key, bytes.NewReader(testenv.Corpus(t, "20mm-xyz-cube.stl")))
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var f struct{ ID string }
+	json.Unmarshal(body, &f)
+	return f.ID
+}
+
+// submitter returns a function that submits an operation of a type (params:
+// the JSON after "fileId") on the file and returns the operation id.
+func submitter(t *testing.T, api, key, fileID string) func(typ, params string) string {
+	return func(typ, params string) string {
+		t.Helper()
+		code, body := call(t, "POST", api+"/operations/"+typ, key, strings.NewReader(`{"fileId":"`+fileID+`"`+params+`}`))
+		if code != 202 {
+			t.Fatalf("submit %s: %d %s", typ, code, body)
+		}
+		var op struct{ ID string }
+		json.Unmarshal(body, &op)
+		return op.ID
+	}
+}
+
 func readFile(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -286,21 +299,7 @@ func TestGracefulShutdown(t *testing.T) {
 	srv := startServer(t, bin, dataDir, args...)
 	key := strings.TrimSpace(readFile(t, filepath.Join(dataDir, "admin-key.txt")))
 	api := srv.base + "/api/v1"
-	code, body := call(t, "POST", api+"/files", key, bytes.NewReader(testenv.Corpus(t, "20mm-xyz-cube.stl")))
-	if code != 201 {
-		t.Fatalf("upload: %d %s", code, body)
-	}
-	var f struct{ ID string }
-	json.Unmarshal(body, &f)
-	submit := func(typ, params string) string {
-		code, body := call(t, "POST", api+"/operations/"+typ, key, strings.NewReader(`{"fileId":"`+f.ID+`"`+params+`}`))
-		if code != 202 {
-			t.Fatalf("submit %s: %d %s", typ, code, body)
-		}
-		var op struct{ ID string }
-		json.Unmarshal(body, &op)
-		return op.ID
-	}
+	submit := submitter(t, api, key, uploadCube(t, api, key))
 	status := func(id string) string {
 		_, b := call(t, "GET", api+"/operations/"+id, key, nil)
 		var op struct{ Status string }
