@@ -1,0 +1,64 @@
+package geometry
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+)
+
+// crossings counts the triangles of m the ray from p along dir passes
+// through.
+func crossings(h *BVH, m *Mesh, p, dir [3]float64) int {
+	n := 0
+	h.Raycast(m, p, dir, func(uint32, float64) bool { n++; return true })
+	return n
+}
+
+// insideOf reports whether p is inside the closed mesh m: the majority of
+// three skewed rays cross it an odd number of times.
+func insideOf(h *BVH, m *Mesh, p [3]float64) bool {
+	odd := 0
+	for _, d := range [][3]float64{{1, 0.1234, 0.0567}, {-0.0789, 1, 0.2345}, {0.1357, -0.2468, 1}} {
+		odd += crossings(h, m, p, d) & 1
+	}
+	return odd >= 2
+}
+
+func wrapPreset(m *Mesh, div float64) WrapOptions {
+	lo, hi := m.Bounds()
+	diag := math.Sqrt(float64((hi[0]-lo[0])*(hi[0]-lo[0]) + (hi[1]-lo[1])*(hi[1]-lo[1]) + (hi[2]-lo[2])*(hi[2]-lo[2])))
+	h := diag / div
+	return WrapOptions{Voxel: h, Closing: 4 * h, Offset: h}
+}
+
+func TestShrinkwrapCorpus(t *testing.T) {
+	for _, name := range []string{"soup.stl", "teapot.stl", "wuson.stl", "spider_ascii.stl", "prusa_extruder-body.stl", "20mm-xyz-cube.stl"} {
+		for _, div := range []float64{128, 256} {
+			m := readCorpusSTL(t, name)
+			start := time.Now()
+			w, st, err := Shrinkwrap(context.Background(), m, wrapPreset(m, div))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			el := time.Since(start)
+			rep, err := Analyze(context.Background(), w, AnalyzeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, _ := Analyze(context.Background(), m, AnalyzeOptions{})
+			bvh := NewBVH(w)
+			outside := 0
+			for _, v := range m.Vertices {
+				if !insideOf(bvh, w, to64(v)) {
+					outside++
+				}
+			}
+			t.Logf("%s /%v: %v, %d tris, shells %d watertight %v nmv %d inverted %d, volume %.4g -> %.4g, comps %d bridges %d, input vertices outside %d",
+				name, div, el, rep.Triangles, rep.Shells, rep.Watertight, rep.NonManifoldVertices, rep.InvertedNormals, in.Volume, rep.Volume, st.Components, st.Bridges, outside)
+			if !rep.Watertight || rep.Shells != 1 || rep.NonManifoldVertices != 0 || rep.Volume <= 0 || outside > 0 {
+				t.Errorf("%s: not one closed enclosing shell", name)
+			}
+		}
+	}
+}
