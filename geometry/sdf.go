@@ -375,11 +375,15 @@ func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64) error {
 		outs := make([][]vox, nslab)
 		g.slabs(t, func(s, _, _ int) {
 			var next []vox
+			var tg triGeom
+			last := int32(-1)
 			for _, v := range front[s] {
 				bi, off := g.locate(int(v.i), int(v.j), int(v.k))
 				tr := g.blocks[bi].tri[off]
-				a, b, c := m.Triangle(int(tr))
-				tg := newTriGeom(to64(a), to64(b), to64(c))
+				if tr != last { // neighbours often share their triangle
+					a, b, c := m.Triangle(int(tr))
+					tg, last = newTriGeom(to64(a), to64(b), to64(c)), tr
+				}
 				for _, dv := range sixDirs {
 					x, y, z := int(v.i)+dv[0], int(v.j)+dv[1], int(v.k)+dv[2]
 					if x < 0 || y < 0 || z < 0 || x >= n[0] || y >= n[1] || z >= n[2] {
@@ -614,7 +618,7 @@ func (g *sparseGrid) extract(ctx context.Context) (*Mesh, error) {
 	n := g.dims()
 	out := &Mesh{}
 	verts := map[int64]uint32{}
-	eps := float32(g.h * 1e-6)
+	eps := float32(g.h * 1e-3)
 	clamp := func(v float32) float32 {
 		if v > -eps && v < eps {
 			return eps

@@ -3,7 +3,6 @@ package geometry
 import (
 	"context"
 	"testing"
-	"time"
 )
 
 func BenchmarkWrapExtruder(b *testing.B) {
@@ -15,20 +14,11 @@ func BenchmarkWrapExtruder(b *testing.B) {
 	}
 }
 
-func TestWrapSimplifyProbe(t *testing.T) {
-	m := readCorpusSTL(t, "prusa_extruder-body.stl")
-	for _, div := range []float64{128, 256} {
-		opt := wrapPreset(m, div)
-		start := time.Now()
-		w, _, _ := Shrinkwrap(context.Background(), m, opt)
-		t1 := time.Since(start)
-		for _, f := range []float64{0.25, 0.5} {
-			start = time.Now()
-			s, st, err := Simplify(context.Background(), w, SimplifyOptions{MaxDeviation: f * opt.Voxel, MaxAngle: 45, Passes: 10})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("/%v wrap %v %d tris; simplify %.2fh: %v -> %d tris dev %.3g", div, t1, len(w.Triangles), f, time.Since(start), len(s.Triangles), st.MaxDeviation/opt.Voxel)
+func BenchmarkHollowExtruder(b *testing.B) {
+	m := readCorpusSTL(b, "prusa_extruder-body.stl")
+	for b.Loop() {
+		if _, _, err := Hollow(context.Background(), m, HollowOptions{Wall: 2, Voxel: 0.5}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
