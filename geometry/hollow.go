@@ -35,8 +35,8 @@ type HollowStats struct {
 // through slots narrower than a voxel stay what they are. Regions thinner
 // than twice the wall get no cavity, and cavities smaller than MinCavity
 // are dropped. The inner shells are closed, manifold, and Wall from the
-// outer surface to within a quarter voxel (the error of interpolating the
-// distance between voxel centres), so no shell meets another. Moving the
+// outer surface to within about a third of a voxel (the error of
+// interpolating the distance between voxel centres where it has a crease), so no shell meets another. Moving the
 // inner vertices onto the exact distance was tried: it folds triangles in
 // concave regions, where the nearest point jumps.
 func Hollow(ctx context.Context, m *Mesh, opt HollowOptions) (*Mesh, HollowStats, error) {
@@ -62,16 +62,24 @@ func Hollow(ctx context.Context, m *Mesh, opt HollowOptions) (*Mesh, HollowStats
 	if err != nil {
 		return nil, st, err
 	}
+	// The band reaches a voxel past the wall: every neighbour of a voxel
+	// nearer than the wall is then exact, and so is the interpolation.
 	wall := opt.Wall
-	width := wall + 2*h
-	if err := g.buildBand(ctx, m, width); err != nil {
+	width := wall + h
+	if err := g.seed(ctx, m); err != nil {
 		return nil, st, err
 	}
-	progress(0.4)
+	progress(0.2)
 	// Adjacent voxel centres on either side of the surface cannot both be
-	// farther than half a voxel from it, so the outside flood stays outside.
+	// farther than half a voxel from it, and seeding gave every voxel that
+	// near its exact distance, so the outside flood stays outside; the
+	// band then only needs to grow inwards.
 	thr := float32(0.6 * h)
 	if err := g.markOutside(ctx, thr); err != nil {
+		return nil, st, err
+	}
+	progress(0.3)
+	if err := g.spread(ctx, m, width, true); err != nil {
 		return nil, st, err
 	}
 	progress(0.5)
@@ -176,7 +184,7 @@ func Hollow(ctx context.Context, m *Mesh, opt HollowOptions) (*Mesh, HollowStats
 		t[1], t[2] = t[2], t[1]
 	}
 	st.CavityVolume = -signedVolume(inner)
-	if st.MinWall, err = minDistance(ctx, inner, m, bvh, width); err != nil {
+	if st.MinWall, err = minDistance(ctx, inner, m, bvh, wall+h/8); err != nil {
 		return nil, st, err
 	}
 	out := &Mesh{

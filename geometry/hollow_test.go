@@ -27,9 +27,9 @@ func checkHollow(t *testing.T, name string, m, out *Mesh, st HollowStats, wall f
 	if rep.Min != in.Min || rep.Max != in.Max {
 		t.Errorf("%s: outer box changed: %v %v -> %v %v", name, in.Min, in.Max, rep.Min, rep.Max)
 	}
-	// Interpolating the distance between voxel centres costs up to a
-	// quarter of a voxel.
-	if st.Cavities > 0 && (st.MinWall < wall-0.25*st.Voxel || st.MinWall > wall+st.Voxel) {
+	// Interpolating the distance between voxel centres costs up to about
+	// a third of a voxel where the field has a crease.
+	if st.Cavities > 0 && (st.MinWall < wall-st.Voxel/3 || st.MinWall > wall+st.Voxel) {
 		t.Errorf("%s: measured min wall %.3f, want %.3f (voxel %.3f)", name, st.MinWall, wall, st.Voxel)
 	}
 	if v := in.Volume - st.CavityVolume; math.Abs(v-rep.Volume) > 1e-6*in.Volume {
@@ -90,6 +90,25 @@ func TestHollowExtruderBody(t *testing.T) {
 		t.Errorf("extruder body: volume %.0f is %.0f %% of %.0f, want 60–95 %%", rep.Volume, 100*f, in.Volume)
 	}
 	t.Logf("extruder body: %+v, %d triangles, volume %.0f -> %.0f", st, rep.Triangles, in.Volume, rep.Volume)
+}
+
+// Closed scans at several walls: every result closed, manifold and a wall
+// away. (A 1-voxel band once left cubes whose lower corner fell in an
+// unallocated block unextracted, opening igea's cavity.)
+func TestHollowScans(t *testing.T) {
+	for _, name := range []string{"nefertiti.obj"} {
+		m := readCorpusModel(t, name).Mesh
+		lo, hi := m.Bounds()
+		size := float64(max(hi[0]-lo[0], hi[1]-lo[1], hi[2]-lo[2]))
+		for _, f := range []float64{0.02, 0.05} {
+			wall := f * size
+			out, st, err := Hollow(context.Background(), m, HollowOptions{Wall: wall})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkHollow(t, name, m, out, st, wall)
+		}
+	}
 }
 
 // igea at a 1 mm wall: the peak heap stays far below the 1.5 GB goal.

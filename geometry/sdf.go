@@ -145,7 +145,7 @@ func (g *sparseGrid) buildBand(ctx context.Context, m *Mesh, width float64) erro
 	if err := g.seed(ctx, m); err != nil {
 		return err
 	}
-	return g.spread(ctx, m, width)
+	return g.spread(ctx, m, width, false)
 }
 
 // seedReach (in voxels) is how close to a triangle seed computes exact
@@ -350,7 +350,9 @@ func (g *sparseGrid) slabs(t int, fn func(s, k0, k1 int)) {
 
 // spread propagates nearest triangles outwards until no voxel within width
 // improves. Each layer runs in parallel over slabs of two block layers.
-func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64) error {
+// With inward set it does not enter voxels (or unallocated blocks) flagged
+// as outside.
+func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64, inward bool) error {
 	const t = 2
 	nslab := (g.nb[2] + t - 1) / t
 	front := make([][]vox, nslab)
@@ -392,6 +394,9 @@ func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64) error {
 					nbi, noff := g.locate(x, y, z)
 					nb := g.blocks[nbi]
 					if nb != nil && nb.tri[noff] == tr {
+						continue
+					}
+					if inward && (nb == nil && g.bfl[nbi]&flagOut != 0 || nb != nil && nb.fl[noff]&flagOut != 0) {
 						continue
 					}
 					dd := float32(tg.dist(g.centre(x, y, z)))
@@ -610,8 +615,8 @@ func (g *sparseGrid) components(ctx context.Context) ([]component, error) {
 	return comps, nil
 }
 
-// extract runs marching cubes over the allocated blocks (the field is
-// constant across unallocated ones, so no surface crosses them) and returns
+// extract runs marching cubes over the cubes with a corner in an allocated
+// block (the field is constant across unallocated ones) and returns
 // a closed, manifold mesh around the negative voxels, counter-clockwise
 // seen from the positive side.
 func (g *sparseGrid) extract(ctx context.Context) (*Mesh, error) {
@@ -633,12 +638,26 @@ func (g *sparseGrid) extract(ctx context.Context) (*Mesh, error) {
 			return nil, ctx.Err()
 		}
 		i0, j0, k0 := g.coords(bi, 0)
-		for off := range blockVoxels {
-			i := i0 + off&(blockSide-1)
-			j := j0 + (off>>blockShift)&(blockSide-1)
-			k := k0 + off>>(2*blockShift)
-			if i+1 >= n[0] || j+1 >= n[1] || k+1 >= n[2] {
+		// The cubes with a corner in this block, each owned by the first
+		// allocated block among its corners, so a cube whose lower corner
+		// is in an unallocated block is still extracted, once.
+		for cube := range (blockSide + 1) * (blockSide + 1) * (blockSide + 1) {
+			i := i0 - 1 + cube%(blockSide+1)
+			j := j0 - 1 + (cube/(blockSide+1))%(blockSide+1)
+			k := k0 - 1 + cube/((blockSide+1)*(blockSide+1))
+			if i < 0 || j < 0 || k < 0 || i+1 >= n[0] || j+1 >= n[1] || k+1 >= n[2] {
 				continue
+			}
+			if i < i0 || j < j0 || k < k0 {
+				owner := -1
+				for c := 0; c < 8 && owner < 0; c++ {
+					if cb, _ := g.locate(i+c&1, j+(c>>1)&1, k+(c>>2)&1); g.blocks[cb] != nil {
+						owner = cb
+					}
+				}
+				if owner != bi {
+					continue
+				}
 			}
 			var val [8]float32
 			neg, pos := false, false

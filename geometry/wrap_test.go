@@ -34,7 +34,11 @@ func wrapPreset(m *Mesh, div float64) WrapOptions {
 
 func TestShrinkwrapCorpus(t *testing.T) {
 	for _, name := range []string{"soup.stl", "teapot.stl", "wuson.stl", "spider_ascii.stl", "prusa_extruder-body.stl", "20mm-xyz-cube.stl"} {
-		for _, div := range []float64{128, 256} {
+		divs := []float64{128} // Rough; Smooth on two broken files (the race detector makes it slow)
+		if name == "teapot.stl" || name == "spider_ascii.stl" {
+			divs = append(divs, 256)
+		}
+		for _, div := range divs {
 			m := readCorpusSTL(t, name)
 			start := time.Now()
 			w, st, err := Shrinkwrap(context.Background(), m, wrapPreset(m, div))

@@ -8,7 +8,7 @@ import (
 func BenchmarkWrapExtruder(b *testing.B) {
 	m := readCorpusSTL(b, "prusa_extruder-body.stl")
 	for b.Loop() {
-		if _, _, err := Shrinkwrap(context.Background(), m, wrapPreset(m, 256)); err != nil {
+		if _, _, err := Shrinkwrap(context.Background(), m, wrapPreset(m, 128)); err != nil {
 			b.Fatal(err)
 		}
 	}

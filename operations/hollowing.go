@@ -60,16 +60,16 @@ func (p *HollowingParams) Run(ctx context.Context, job *Job) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	after, err := geometry.Analyze(ctx, out, geometry.AnalyzeOptions{})
-	if err != nil {
-		return nil, err
-	}
+	// The outer surface is the input's and the cavities are disjoint closed
+	// shells inside it, so volume and shells follow without a second
+	// analysis (the tests check them against one).
 	job.Progress(90)
 	f, err := job.StoreMesh(ctx, out, outputName(job.Source.Name, "hollowed", "stl"), meshops.FormatSTLBinary, job.Source.Units)
 	if err != nil {
 		return nil, err
 	}
 	k3 := k * k * k
-	return &HollowingResult{FileID: f.ID, VolumeBeforeMm3: round6(math.Abs(before.Volume) * k3), VolumeAfterMm3: round6(after.Volume * k3),
-		MinWallMm: round6(st.MinWall * k), Shells: after.Shells, Cavities: st.Cavities, DroppedCavities: st.Dropped, VoxelMm: round6(st.Voxel * k)}, nil
+	vol := math.Abs(before.Volume)
+	return &HollowingResult{FileID: f.ID, VolumeBeforeMm3: round6(vol * k3), VolumeAfterMm3: round6((vol - st.CavityVolume) * k3),
+		MinWallMm: round6(st.MinWall * k), Shells: before.Shells + st.Cavities, Cavities: st.Cavities, DroppedCavities: st.Dropped, VoxelMm: round6(st.Voxel * k)}, nil
 }
