@@ -214,12 +214,13 @@ func insideByParity(h *BVH, m *Mesh, p v64) bool {
 }
 
 func signedVolume(m *Mesh) float64 {
-	v := 0.0
-	for i := range m.Triangles {
-		a, b, c := m.Triangle(i)
-		v += dot(to64(a), cross(to64(b), to64(c))) / 6
+	vol := make([]float64, len(m.Triangles))
+	measureTriangles(m, vol, 0)
+	total := 0.0
+	for _, v := range vol {
+		total += v
 	}
-	return v
+	return total
 }
 
 // minDistance is the least distance from a vertex of a to the surface of

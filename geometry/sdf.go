@@ -298,14 +298,10 @@ func (g *sparseGrid) rasterise(tg *triGeom, p, q, r v64, t int32, kmin, kmax, de
 	for k := range 2 {
 		lo[k], hi[k] = max(lo[k], 0), min(hi[k], n[k]-1)
 	}
-	// Voxels farther than reach from the triangle's plane are left to spread.
 	for z := lo[2]; z <= hi[2]; z++ {
 		for y := lo[1]; y <= hi[1]; y++ {
 			for x := lo[0]; x <= hi[0]; x++ {
 				pt := g.centre(x, y, z)
-				if math.Abs(dot(sub(pt, tg.a), tg.n)) > reach {
-					continue
-				}
 				bi, off := g.locate(x, y, z)
 				blk := g.alloc(bi)
 				if dd := float32(tg.dist(pt)); dd < blk.d[off] {
@@ -593,9 +589,7 @@ func (g *sparseGrid) components(ctx context.Context) ([]component, error) {
 			comps = comps[:len(comps)-1]
 			return nil
 		}
-		err := g.flood(ctx, []cell{c}, enter)
-		cur = &comps[len(comps)-1] // flood does not append to comps
-		return err
+		return g.flood(ctx, []cell{c}, enter)
 	}
 	for bi, b := range g.blocks {
 		if b == nil {

@@ -7,24 +7,6 @@ import (
 	"time"
 )
 
-// crossings counts the triangles of m the ray from p along dir passes
-// through.
-func crossings(h *BVH, m *Mesh, p, dir [3]float64) int {
-	n := 0
-	h.Raycast(m, p, dir, func(uint32, float64) bool { n++; return true })
-	return n
-}
-
-// insideOf reports whether p is inside the closed mesh m: the majority of
-// three skewed rays cross it an odd number of times.
-func insideOf(h *BVH, m *Mesh, p [3]float64) bool {
-	odd := 0
-	for _, d := range [][3]float64{{1, 0.1234, 0.0567}, {-0.0789, 1, 0.2345}, {0.1357, -0.2468, 1}} {
-		odd += crossings(h, m, p, d) & 1
-	}
-	return odd >= 2
-}
-
 func wrapPreset(m *Mesh, div float64) WrapOptions {
 	lo, hi := m.Bounds()
 	diag := math.Sqrt(float64((hi[0]-lo[0])*(hi[0]-lo[0]) + (hi[1]-lo[1])*(hi[1]-lo[1]) + (hi[2]-lo[2])*(hi[2]-lo[2])))
@@ -54,7 +36,7 @@ func TestShrinkwrapCorpus(t *testing.T) {
 			bvh := NewBVH(w)
 			outside := 0
 			for _, v := range m.Vertices {
-				if !insideOf(bvh, w, to64(v)) {
+				if !insideByParity(bvh, w, to64(v)) {
 					outside++
 				}
 			}

@@ -37,8 +37,8 @@ type ShrinkwrapResult struct {
 	Bridges             int     `json:"bridges"`
 }
 
-// Run wraps the input, read as a triangle soup (no welding needed: the
-// wrap only needs the triangles), in one closed shell.
+// Run wraps the input in one closed shell, whatever state its triangles
+// are in.
 func (p *ShrinkwrapParams) Run(ctx context.Context, job *Job) (any, error) {
 	model, err := job.LoadModel(ctx)
 	if err != nil {
