@@ -3,7 +3,9 @@ package geometry
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // SimplifyOptions bound a reduction.
@@ -75,7 +77,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	out := s.result()
 	st.TrianglesAfter = len(out.Triangles)
 	// What the passes needed is garbage now; only the input BVH is reused.
-	s.failedTo, s.failedAt, s.adj, s.adjStart, s.quad, s.origS = nil, nil, nil, nil, nil, nil
+	s.failedTo, s.failedAt, s.adj, s.adjStart, s.quad = nil, nil, nil, nil, nil
 	var err error
 	st.MaxDeviation, st.MaxNormalDeviation, err = s.measure(ctx, m, out)
 	return out, st, err
@@ -108,49 +110,69 @@ func (q *quadric) eval(p v64) float64 {
 }
 
 type simplifier struct {
-	opt      SimplifyOptions
-	eps2     float64 // squared deviation bound
-	cosMax   float64 // cos(MaxAngle)
-	pos      []v64   // input positions (half-edge collapses never move one)
-	orig     [][3]uint32
-	origN    [][3]float32 // unit normals of the input facets
-	origS    [][4]float32 // bounding spheres of the input facets (centroid, radius)
-	tris     [][3]int32   // current facets; dead ones have [0] = -1
-	normal   []v64        // current unit normals
-	live     int
-	kind     []uint8
-	quad     []quadric
-	head     []int32 // per facet: first attached sample, -1 if none
-	next     []int32 // per sample: next sample on the same facet
-	nOrig    int     // samples are input facets
-	adjStart []int32 // per pass: vertex → facets (CSR)
-	adj      []int32
-	locked   []bool
-	moved    []int32 // scratch
-	assign   []sampleAssign
-	samples  []int32
-	ring     []int32
-	uFaces   []int32
-	nbrV     []int32
-	nbrU     []int32
-	newN     []v64
-	lastHit  int32 // the input facet that covered the last point checked
-	in       *Mesh
-	inBVH    *BVH // for points the local input facets do not cover
-	cands    []int32
-	changed  []int32 // per vertex: the last pass that changed its neighbourhood
-	failedTo []int32 // per vertex: the target of its last refused collapse
-	failedAt []int32 // and the pass that refused it
-	passNo   int32
+	opt    SimplifyOptions
+	eps2   float64 // squared deviation bound
+	cosMax float64 // cos(MaxAngle)
+	pos    []v64   // input positions (half-edge collapses never move one)
+	orig   [][3]uint32
+	origN  [][3]float32 // unit normals of the input facets
+	origS  [][4]float32 // bounding spheres of the input facets (centroid, radius), made on the first measured collapse
+	tris   [][3]int32   // current facets; dead ones have [0] = -1
+	normal []v64        // current unit normals
+	live   int
+	kind   []uint8
+	quad   []quadric
+	head   []int32 // per facet: first attached sample, -1 if none
+	tail   []int32 // per facet: last attached sample
+	next   []int32 // per sample: next sample on the same facet
+	// Tracked bounds per facet (see fitsBound): every point of an attached
+	// input facet is within ein of the facet, every point of the facet
+	// within eout of the input, and the attached input normals within cone.
+	ein, eout []float32
+	cone      []cone
+	hard      float64 // the bound the tracked bounds must stay within
+	maxAngle  float64 // radians
+	bIn       []float64
+	bOut      []float64
+	bCone     []cone
+	bMerge    [][2]int32 // removed facet → index in moved that takes its samples
+	nOrig     int        // samples are input facets
+	adjStart  []int32    // per pass: vertex → facets (CSR)
+	adj       []int32
+	locked    []bool
+	moved     []int32 // scratch
+	assign    []sampleAssign
+	samples   []int32
+	ring      []int32
+	uFaces    []int32
+	nbrV      []int32
+	nbrU      []int32
+	newN      []v64
+	lastHit   int32 // the input facet that covered the last point checked
+	in        *Mesh
+	inBVH     *BVH          // for points the local input facets do not cover; built in the background
+	bvhDone   chan struct{} // closed once inBVH is built
+	cands     []int32
+	changed   []int32 // per vertex: the last pass that changed its neighbourhood
+	failedTo  []int32 // per vertex: the target of its last refused collapse
+	failedAt  []int32 // and the pass that refused it
+	passNo    int32
 }
 
 type sampleAssign struct{ sample, face int32 }
 
 func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 	nv, nt := len(m.Vertices), len(m.Triangles)
-	s := &simplifier{opt: opt, in: m, inBVH: NewBVH(m), pos: make([]v64, nv), orig: m.Triangles, origN: make([][3]float32, nt), origS: make([][4]float32, nt),
+	s := &simplifier{opt: opt, in: m, pos: make([]v64, nv), orig: m.Triangles, origN: make([][3]float32, nt),
 		tris: make([][3]int32, nt), normal: make([]v64, nt), live: nt, kind: make([]uint8, nv),
-		quad: make([]quadric, nv), head: make([]int32, nt), next: make([]int32, nt), nOrig: nt}
+		quad: make([]quadric, nv), head: make([]int32, nt), tail: make([]int32, nt), next: make([]int32, nt), nOrig: nt,
+		ein: make([]float32, nt), eout: make([]float32, nt), cone: make([]cone, nt), bvhDone: make(chan struct{})}
+	// The input BVH is needed only for measured collapses and the final
+	// measurement: build it on another core while the passes start.
+	go func() {
+		s.inBVH = NewBVH(m)
+		close(s.bvhDone)
+	}()
 	for i, v := range m.Vertices {
 		s.pos[i] = to64(v)
 	}
@@ -167,6 +189,10 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 		angle = 0.01 // exact: coplanar merges only
 	}
 	s.cosMax = math.Cos(angle * math.Pi / 180)
+	s.maxAngle = angle * math.Pi / 180
+	// Tracked bounds are rigorous (triangle inequality, no sampling), so
+	// they may use the whole bound, less a float margin.
+	s.hard = max(opt.MaxDeviation*(1-1e-7), 1e-6*diag)
 	for i, t := range m.Triangles {
 		s.tris[i] = [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}
 		if t[0] == t[1] || t[1] == t[2] || t[0] == t[2] {
@@ -181,14 +207,12 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 		}
 		s.normal[i] = n
 		s.origN[i] = [3]float32{float32(n[0]), float32(n[1]), float32(n[2])}
-		cen := v64{(a[0] + b[0] + c[0]) / 3, (a[1] + b[1] + c[1]) / 3, (a[2] + b[2] + c[2]) / 3}
-		r := math.Sqrt(max(dist2(cen, a), dist2(cen, b), dist2(cen, c)))
-		s.origS[i] = [4]float32{float32(cen[0]), float32(cen[1]), float32(cen[2]), float32(r*(1+1e-6) + 1e-9)}
+		s.cone[i] = s.sampleCone(int32(i))
 		q := planeQuadric(n, -dot(n, a), area2/2)
 		for _, v := range t {
 			s.quad[v].add(&q)
 		}
-		s.head[i] = int32(i) // each facet carries its own sample
+		s.head[i], s.tail[i] = int32(i), int32(i) // each facet carries its own sample
 		s.next[i] = -1
 	}
 	s.classify()
@@ -323,25 +347,36 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 		keys[i] = uint64(math.Float32bits(c.cost))<<32 | uint64(i)
 	}
 	radixSortHigh32(keys)
-	sorted := make([]cand, len(cands))
-	for i, k := range keys {
-		sorted[i] = cands[uint32(k)]
-	}
-	cands = sorted
 	// Like meshoptimizer, a pass takes only the cheaper candidates: with
 	// both ends of each collapse locked for the rest of the pass, taking
 	// them all would spend the pass on costly collapses next to locked
 	// cheap ones.
-	if len(cands) > 64 {
-		limit := cands[len(cands)/3].cost
-		n, _ := slices.BinarySearchFunc(cands, limit, func(c cand, l float32) int {
-			if c.cost <= l {
+	if len(keys) > 64 {
+		limit := keys[len(keys)/3] >> 32
+		n, _ := slices.BinarySearchFunc(keys, limit, func(k, l uint64) int {
+			if k>>32 <= l {
 				return -1
 			}
 			return 1
 		})
-		cands = cands[:n]
+		keys = keys[:n]
 	}
+	// The cheapest come first, but only roughly: within each of 16 cost
+	// bands candidates go in vertex order, so that consecutive collapses
+	// touch nearby memory.
+	const bands = 4
+	for b := range bands {
+		band := keys[b*len(keys)/bands : (b+1)*len(keys)/bands]
+		for i := range band {
+			band[i] &= math.MaxUint32
+		}
+		slices.Sort(band)
+	}
+	sorted := make([]cand, len(keys))
+	for i, k := range keys {
+		sorted[i] = cands[uint32(k)]
+	}
+	cands = sorted
 	done := 0
 	for i, c := range cands {
 		if i&1023 == 0 && ctx.Err() != nil {
@@ -459,6 +494,19 @@ func (s *simplifier) collapse(v, u int32) bool {
 	if len(s.moved) == 0 {
 		return false
 	}
+	if s.fitsBound(v, u) {
+		s.commit(v, u)
+		for i, f := range s.moved {
+			s.ein[f], s.eout[f], s.cone[f] = up32(s.bIn[i]), up32(s.bOut[i]), s.bCone[i]
+		}
+		for _, mg := range s.bMerge {
+			s.splice(s.moved[mg[1]], mg[0])
+		}
+		return true
+	}
+	if s.origS == nil {
+		s.spheres()
+	}
 	// Every sample of the changed and removed facets must find a facet of
 	// the new neighbourhood within the bounds.
 	s.assign, s.samples = s.assign[:0], s.samples[:0]
@@ -478,9 +526,34 @@ func (s *simplifier) collapse(v, u int32) bool {
 			return false
 		}
 	}
-	// Commit: the ring's facets that are not moved are the removed ones.
+	s.commit(v, u)
 	for _, f := range s.ring {
 		s.head[f] = -1
+	}
+	// The samples were re-placed by measurement: the moved facets' input
+	// bounds and cones are rebuilt from what they now carry, and their
+	// output bound is unknown (checked at points only), so no later
+	// collapse may trust it.
+	for _, f := range s.moved {
+		s.ein[f], s.eout[f], s.cone[f] = 0, math.MaxFloat32, emptyCone
+	}
+	for _, a := range s.assign {
+		if s.head[a.face] < 0 {
+			s.tail[a.face] = a.sample
+		}
+		s.next[a.sample] = s.head[a.face]
+		s.head[a.face] = a.sample
+		s.ein[a.face] = max(s.ein[a.face], up32(s.sampleDist(a.sample, a.face)))
+		s.cone[a.face] = unionCone(s.cone[a.face], s.sampleCone(a.sample))
+	}
+	return true
+}
+
+// commit applies the collapse v→u checked by collapse: the ring's facets
+// with u go away, the moved ones take u, and the ring's samples are
+// detached (the caller re-attaches them).
+func (s *simplifier) commit(v, u int32) {
+	for _, f := range s.ring {
 		if has(s.tris[f], u) {
 			s.tris[f][0] = -1
 			s.live--
@@ -495,16 +568,11 @@ func (s *simplifier) collapse(v, u int32) bool {
 		}
 		s.normal[f] = s.newN[i]
 	}
-	for _, a := range s.assign {
-		s.next[a.sample] = s.head[a.face]
-		s.head[a.face] = a.sample
-	}
 	s.quad[u].add(&s.quad[v])
 	for _, w := range s.nbrV {
 		s.changed[w] = s.passNo
 	}
 	s.changed[u] = s.passNo
-	return true
 }
 
 func has(t [3]int32, w int32) bool { return t[0] == w || t[1] == w || t[2] == w }
@@ -669,7 +737,7 @@ func (s *simplifier) nearInput(pt v64) bool {
 	}
 	// The input facets under the point may hang on facets outside the
 	// neighbourhood: ask the whole input.
-	return s.inBVH.Within(s.in, pt, s.eps2)
+	return s.bvh().Within(s.in, pt, s.eps2)
 }
 
 func dist2(a, b v64) float64 {
@@ -702,26 +770,211 @@ func (s *simplifier) result() *Mesh {
 	return out
 }
 
-// measure computes the stats' deviations: every input sample against the
-// output facet it is attached to, and the output against the whole input
-// through a BVH (Deviation, 3 subdivisions per edge).
+// measure computes the stats' deviations with Deviation's sampling (every
+// input vertex against the output; a grid with 3 subdivisions per edge on
+// every output facet against the input) and the normal deviation from the
+// attachments. A point goes to a BVH only when nearby facets do not already
+// show it within the worst distance found so far, which cannot change the
+// maximum and skips almost every query. Nearby, for an input vertex, are
+// the output facets its input facets are attached to; for a point of an
+// output facet, the input facets attached to it and those around its
+// corners (input vertices: half-edge collapses never move one).
 func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle float64, err error) {
-	minCos := 1.0
-	for f, t := range s.tris {
+	owner := make([]int32, len(s.orig))
+	for f := range s.tris {
+		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
+			owner[smp] = int32(f)
+		}
+	}
+	star := newVertexStar(len(s.pos), len(s.orig), func(i int) ([3]int32, bool) {
+		t := s.orig[i]
+		return [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}, true
+	})
+	if s.origS == nil {
+		s.spheres()
+	}
+	outStar := newVertexStar(len(s.pos), len(s.tris), func(i int) ([3]int32, bool) { return s.tris[i], s.tris[i][0] >= 0 })
+	outBVH, inBVH := NewBVH(out), s.bvh()
+	workers := runtime.GOMAXPROCS(0)
+	worst, minCos := make([]float64, workers), make([]float64, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := &measurer{s: s, in: in, out: out, inBVH: inBVH, outBVH: outBVH, owner: owner, star: star, outStar: outStar, minCos: 1, last: -1}
+			nv, nf := len(s.pos), len(s.tris)
+			m.vertices(ctx, w*nv/workers, (w+1)*nv/workers)
+			m.facets(ctx, w*nf/workers, (w+1)*nf/workers)
+			worst[w], minCos[w] = m.worst, m.minCos
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return 0, 0, err
+	}
+	return slices.Max(worst), math.Acos(max(-1, min(1, slices.Min(minCos)))) * 180 / math.Pi, nil
+}
+
+// vertexStar lists the facets around each vertex (CSR).
+type vertexStar struct{ start, faces []int32 }
+
+// newVertexStar indexes the n facets that tri returns with ok.
+func newVertexStar(nv, n int, tri func(i int) (t [3]int32, ok bool)) vertexStar {
+	st := vertexStar{start: make([]int32, nv+1)}
+	for i := range n {
+		if t, ok := tri(i); ok {
+			st.start[t[0]+1]++
+			st.start[t[1]+1]++
+			st.start[t[2]+1]++
+		}
+	}
+	for i := range nv {
+		st.start[i+1] += st.start[i]
+	}
+	st.faces = make([]int32, st.start[nv])
+	fill := append([]int32(nil), st.start[:nv]...)
+	for i := range n {
+		if t, ok := tri(i); ok {
+			for _, v := range t {
+				st.faces[fill[v]] = int32(i)
+				fill[v]++
+			}
+		}
+	}
+	return st
+}
+
+func (st vertexStar) of(v int32) []int32 { return st.faces[st.start[v]:st.start[v+1]] }
+
+// measurer is one worker of measure.
+type measurer struct {
+	s             *simplifier
+	in, out       *Mesh
+	inBVH, outBVH *BVH
+	owner         []int32    // input facet → the live facet it is attached to
+	star          vertexStar // input vertex → input facets
+	outStar       vertexStar // vertex → live facets
+	last          int32      // the input facet that was near the last point
+	worst, minCos float64
+}
+
+// exact measures p against the surface h indexes if it may be farther than
+// the worst so far, and raises the worst to its distance.
+func (m *measurer) exact(h *BVH, mesh *Mesh, p v64) {
+	if w2 := m.worst*m.worst + 1e-30; !h.Within(mesh, p, w2) {
+		d2, _ := h.Nearest(mesh, p, math.Inf(1))
+		m.worst = math.Sqrt(d2)
+	}
+}
+
+// vertices measures input vertices lo..hi against the output.
+func (m *measurer) vertices(ctx context.Context, lo, hi int) {
+	s := m.s
+outer:
+	for x := lo; x < hi; x++ {
+		if x&4095 == 0 && ctx.Err() != nil {
+			return
+		}
+		p := s.pos[x]
+		w2 := m.worst*m.worst + 1e-30
+		for _, g := range m.star.of(int32(x)) {
+			if t := s.tris[m.owner[g]]; t[0] >= 0 {
+				if dist2(p, closestOnTriangle(p, s.pos[t[0]], s.pos[t[1]], s.pos[t[2]])) < w2 {
+					continue outer
+				}
+			}
+		}
+		if len(m.star.of(int32(x))) > 0 {
+			m.exact(m.outBVH, m.out, p)
+		}
+	}
+}
+
+// facets measures the live facets among lo..hi against the input (the
+// points inside each facet, and those on each edge by the lower-numbered
+// facet on it), and their attached input normals against theirs.
+func (m *measurer) facets(ctx context.Context, lo, hi int) {
+	s := m.s
+	var across []int32
+	for f := lo; f < hi; f++ {
+		if f&1023 == 0 && ctx.Err() != nil {
+			return
+		}
+		t := s.tris[f]
 		if t[0] < 0 {
 			continue
 		}
 		fn := s.normal[f]
 		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
 			if n := s.origN[smp]; n[0]*n[0]+n[1]*n[1]+n[2]*n[2] > 0.5 { // degenerate input facets have no normal
-				minCos = min(minCos, float64(n[0])*fn[0]+float64(n[1])*fn[1]+float64(n[2])*fn[2])
+				m.minCos = min(m.minCos, float64(n[0])*fn[0]+float64(n[1])*fn[1]+float64(n[2])*fn[2])
+			}
+		}
+		x, y, z := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
+		m.point(v64{(x[0] + y[0] + z[0]) / 3, (x[1] + y[1] + z[1]) / 3, (x[2] + y[2] + z[2]) / 3}, t, int32(f))
+		for k := range 3 {
+			a, b := t[k], t[(k+1)%3]
+			across = across[:0]
+			first := true
+			for _, g := range m.outStar.of(a) {
+				if g != int32(f) && has(s.tris[g], b) {
+					across = append(across, g)
+					first = first && g > int32(f)
+				}
+			}
+			if !first {
+				continue
+			}
+			pa, pb := s.pos[a], s.pos[b]
+			for _, w := range [2]float64{1.0 / 3, 2.0 / 3} {
+				pt := v64{pa[0] + w*(pb[0]-pa[0]), pa[1] + w*(pb[1]-pa[1]), pa[2] + w*(pb[2]-pa[2])}
+				m.point(pt, [3]int32{a, b, -1}, append(across, int32(f))...)
 			}
 		}
 	}
-	outIn, err := deviation(ctx, out, in, s.inBVH, 3)
-	if err != nil {
-		return 0, 0, err
+}
+
+// point measures pt against the input: the last input facet that was
+// near, those attached to facets, those around the vertices in corners
+// (-1 for none), then the BVH.
+func (m *measurer) point(pt v64, corners [3]int32, facets ...int32) {
+	s := m.s
+	w2 := m.worst*m.worst + 1e-30
+	if m.last >= 0 && s.sampleWithin(m.last, pt, w2) {
+		return
 	}
-	inOut, err := Deviation(ctx, in, out, 0)
-	return max(outIn, inOut), math.Acos(max(-1, min(1, minCos))) * 180 / math.Pi, err
+	for _, f := range facets {
+		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
+			if s.sampleWithin(smp, pt, w2) {
+				m.last = smp
+				return
+			}
+		}
+	}
+	for _, c := range corners {
+		if c < 0 {
+			continue
+		}
+		for _, g := range m.star.of(c) {
+			if s.sampleWithin(g, pt, w2) {
+				m.last = g
+				return
+			}
+		}
+	}
+	m.exact(m.inBVH, m.in, pt)
+}
+
+// sampleWithin says whether input facet smp is closer to p than sqrt(w2).
+func (s *simplifier) sampleWithin(smp int32, p v64, w2 float64) bool {
+	if sp := &s.origS[smp]; true {
+		dx, dy, dz := p[0]-float64(sp[0]), p[1]-float64(sp[1]), p[2]-float64(sp[2])
+		if r := float64(sp[3]); dx*dx+dy*dy+dz*dz > w2+2*r*math.Sqrt(w2)+r*r {
+			return false // outside the bounding sphere grown by sqrt(w2)
+		}
+	}
+	t := s.orig[smp]
+	a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
+	return dist2(p, a) < w2 || dist2(p, b) < w2 || dist2(p, c) < w2 || dist2(p, closestOnTriangle(p, a, b, c)) < w2
 }
