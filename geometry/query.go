@@ -26,15 +26,25 @@ func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dis
 	for k := range 3 {
 		inv[k] = 1 / dir[k] // ±Inf for axis-parallel rays: the slab test copes
 	}
-	var stack [64]uint32
-	stack[0] = 0
+	// Nearer child first, so the first hits found prune the rest.
+	type entry struct {
+		node uint32
+		t    float64
+	}
+	var stack [64]entry
+	t0, ok := rayBox(origin, inv, h.nodes[0].min, h.nodes[0].max, best.Dist)
+	if !ok {
+		return best, false
+	}
+	stack[0] = entry{0, t0}
 	sp := 1
 	for sp > 0 {
 		sp--
-		nd := &h.nodes[stack[sp]]
-		if !rayBox(origin, inv, nd.min, nd.max, best.Dist) {
+		e := stack[sp]
+		if e.t > best.Dist {
 			continue
 		}
+		nd := &h.nodes[e.node]
 		if nd.count > 0 {
 			for _, t := range h.tris[nd.first : nd.first+nd.count] {
 				a, b, c := m.Triangle(int(t))
@@ -44,14 +54,31 @@ func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dis
 			}
 			continue
 		}
-		stack[sp], stack[sp+1] = nd.first, nd.first+1
-		sp += 2
+		l, r := nd.first, nd.first+1
+		tl, okl := rayBox(origin, inv, h.nodes[l].min, h.nodes[l].max, best.Dist)
+		tr, okr := rayBox(origin, inv, h.nodes[r].min, h.nodes[r].max, best.Dist)
+		switch {
+		case okl && okr:
+			if tl <= tr {
+				stack[sp], stack[sp+1] = entry{r, tr}, entry{l, tl}
+			} else {
+				stack[sp], stack[sp+1] = entry{l, tl}, entry{r, tr}
+			}
+			sp += 2
+		case okl:
+			stack[sp] = entry{l, tl}
+			sp++
+		case okr:
+			stack[sp] = entry{r, tr}
+			sp++
+		}
 	}
 	return best, !math.IsInf(best.Dist, 1)
 }
 
-// rayBox is the slab test against a box, for hits nearer than limit.
-func rayBox(o, inv [3]float64, lo, hi [3]float32, limit float64) bool {
+// rayBox is the slab test against a box, for hits nearer than limit; it
+// returns where the ray enters the box (0 if it starts inside).
+func rayBox(o, inv [3]float64, lo, hi [3]float32, limit float64) (float64, bool) {
 	t0, t1 := 0.0, limit
 	for k := range 3 {
 		a := (float64(lo[k]) - o[k]) * inv[k]
@@ -61,16 +88,16 @@ func rayBox(o, inv [3]float64, lo, hi [3]float32, limit float64) bool {
 		}
 		if a != a || b != b { // 0·Inf: origin on the slab's plane, parallel ray
 			if o[k] < float64(lo[k]) || o[k] > float64(hi[k]) {
-				return false
+				return 0, false
 			}
 			continue
 		}
 		t0, t1 = max(t0, a), min(t1, b)
 		if t0 > t1 {
-			return false
+			return 0, false
 		}
 	}
-	return true
+	return t0, true
 }
 
 // rayTriangle is Möller–Trumbore, both sides, t > 0.
