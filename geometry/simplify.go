@@ -125,19 +125,21 @@ type simplifier struct {
 	head   []int32 // per facet: first attached sample, -1 if none
 	tail   []int32 // per facet: last attached sample
 	next   []int32 // per sample: next sample on the same facet
-	// Tracked bounds per facet (see fitsBound): every point of an attached
-	// input facet is within ein of the facet, every point of the facet
-	// within eout of the input, and the attached input normals within cone.
-	ein, eout []float32
-	cone      []cone
-	hard      float64 // the bound the tracked bounds must stay within
-	maxAngle  float64 // radians
-	bIn       []float64
-	bOut      []float64
-	bCone     []cone
-	bMerge    [][2]int32 // removed facet → index in moved that takes its samples
-	nOrig     int        // samples are input facets
-	adjStart  []int32    // per pass: vertex → facets (CSR)
+	// Tracked bounds per facet (see fitsVertical): how far the points on
+	// the facet have moved from the input, and the input normals they
+	// came from.
+	dev      []float32
+	cone     []cone
+	hard     float64 // the bound the tracked bounds must stay within
+	maxAngle float64 // radians
+	bDev     float32
+	bCone    cone
+	bMerge   [][2]int32 // removed facet → index in moved that takes its samples
+	// overBound says the last fitsVertical refused for the bound, not for
+	// the shape of the fan: measuring would rarely accept it either.
+	overBound bool
+	nOrig     int     // samples are input facets
+	adjStart  []int32 // per pass: vertex → facets (CSR)
 	adj       []int32
 	locked    []bool
 	moved     []int32 // scratch
@@ -166,7 +168,7 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 	s := &simplifier{opt: opt, in: m, pos: make([]v64, nv), orig: m.Triangles, origN: make([][3]float32, nt),
 		tris: make([][3]int32, nt), normal: make([]v64, nt), live: nt, kind: make([]uint8, nv),
 		quad: make([]quadric, nv), head: make([]int32, nt), tail: make([]int32, nt), next: make([]int32, nt), nOrig: nt,
-		ein: make([]float32, nt), eout: make([]float32, nt), cone: make([]cone, nt), bvhDone: make(chan struct{})}
+		dev: make([]float32, nt), cone: make([]cone, nt), bvhDone: make(chan struct{})}
 	// The input BVH is needed only for measured collapses and the final
 	// measurement: build it on another core while the passes start.
 	go func() {
@@ -494,15 +496,18 @@ func (s *simplifier) collapse(v, u int32) bool {
 	if len(s.moved) == 0 {
 		return false
 	}
-	if s.fitsBound(v, u) {
+	if s.fitsVertical(v, u) {
 		s.commit(v, u)
-		for i, f := range s.moved {
-			s.ein[f], s.eout[f], s.cone[f] = up32(s.bIn[i]), up32(s.bOut[i]), s.bCone[i]
+		for _, f := range s.moved {
+			s.dev[f], s.cone[f] = s.bDev, s.bCone
 		}
 		for _, mg := range s.bMerge {
 			s.splice(s.moved[mg[1]], mg[0])
 		}
 		return true
+	}
+	if s.overBound {
+		return false // measuring costs far more, and would rarely accept it
 	}
 	if s.origS == nil {
 		s.spheres()
@@ -530,12 +535,11 @@ func (s *simplifier) collapse(v, u int32) bool {
 	for _, f := range s.ring {
 		s.head[f] = -1
 	}
-	// The samples were re-placed by measurement: the moved facets' input
-	// bounds and cones are rebuilt from what they now carry, and their
-	// output bound is unknown (checked at points only), so no later
-	// collapse may trust it.
+	// The moved facets were checked at points against 80 % of the bound:
+	// later collapses count them as that far from the input, which leaves
+	// little room, and their input normals are the attached ones'.
 	for _, f := range s.moved {
-		s.ein[f], s.eout[f], s.cone[f] = 0, math.MaxFloat32, emptyCone
+		s.dev[f], s.cone[f] = up32(0.8*s.hard), emptyCone
 	}
 	for _, a := range s.assign {
 		if s.head[a.face] < 0 {
@@ -543,7 +547,6 @@ func (s *simplifier) collapse(v, u int32) bool {
 		}
 		s.next[a.sample] = s.head[a.face]
 		s.head[a.face] = a.sample
-		s.ein[a.face] = max(s.ein[a.face], up32(s.sampleDist(a.sample, a.face)))
 		s.cone[a.face] = unionCone(s.cone[a.face], s.sampleCone(a.sample))
 	}
 	return true

@@ -2,22 +2,21 @@ package geometry
 
 import "math"
 
-// Tracked bounds let most collapses skip measurement. Each live facet f
-// carries ein (every point of every input facet attached to f is within
-// ein of f), eout (every point of f is within eout of the input) and a cone
-// holding the normals of its attached input facets.
-//
-// A half-edge collapse v→u turns facet (a, b, v) into (a, b, u). The
-// distance to a triangle is convex, so the farthest point of the old facet
-// from the new one is a corner, and only v can be off it: h(old→new) =
-// d(v, new), and likewise h(new→old) = d(u, old). By the triangle
-// inequality ein grows by the first and eout by the second. A removed facet
-// (v, u, w) folds onto the segment uw, which is an edge of the moved facet
-// that shared its edge vw, so its samples join that facet with their bound
-// grown by d(v, uw). All of it is exact arithmetic on the two positions,
-// with no sampling: a collapse whose grown bounds stay within MaxDeviation
-// and whose cones stay within MaxAngle of the new normals is accepted
-// without measurement. Others fall back to the measured check.
+// Tracked bounds let most collapses skip measurement. A collapse v→u
+// replaces the fan of facets around v by a fan around u over the same link
+// polygon. Where both fans are height fields over one plane (every facet of
+// both faces the plane's normal, and the old fan winds once around v),
+// moving each point along the normal maps the old fan onto the new one,
+// one to one. Both fans are linear on the cells of their overlay, so the
+// largest move D is at an overlay vertex: v, or a crossing of an old spoke
+// (v, w) with a new one (u, w'). Chaining these maps from the input to the
+// output pairs every input point with an output point and back; each live
+// facet carries dev, a bound on how far the points now on it have moved,
+// and a cone holding the input normals they came from. A collapse is
+// accepted without measurement when max(dev over the old fan) + D stays
+// within MaxDeviation (a two-sided bound, with no sampling) and every new
+// facet's normal is within MaxAngle of the fan's cones. Others (boundary
+// vertices, folded fans) fall back to the measured check.
 
 // cone is an axis and a half-angle in radians; a negative half-angle is
 // the empty cone (no input normal yet, or only degenerate facets).
@@ -92,69 +91,148 @@ func (s *simplifier) coneFits(c cone, n v64) bool {
 	return c.half() < 0 || angleBetween(c.axis(), n)+c.half() <= s.maxAngle
 }
 
-// sampleDist is the largest distance from input facet smp to live facet f:
-// at a corner, the distance to a triangle being convex.
-func (s *simplifier) sampleDist(smp, f int32) float64 {
-	t, g := s.orig[smp], s.tris[f]
-	x, y, z := s.pos[g[0]], s.pos[g[1]], s.pos[g[2]]
-	d := 0.0
-	for _, w := range t {
-		p := s.pos[w]
-		d = max(d, dist2(p, closestOnTriangle(p, x, y, z)))
+// fitsVertical checks the collapse v→u (ring, moved, newN and nbrV
+// filled by collapse) against the tracked bounds, leaving the new facets'
+// bound in bDev and cone in bCone, and the sample moves in bMerge.
+func (s *simplifier) fitsVertical(v, u int32) bool {
+	s.overBound = false
+	if s.kind[v] != kindInterior {
+		return false
 	}
-	return math.Sqrt(d)
-}
-
-// fitsBound checks the collapse v→u (ring, moved and newN filled by
-// collapse) against the tracked bounds alone, leaving the grown bounds in
-// bIn, bOut, bCone (by moved index) and the sample moves in bMerge.
-func (s *simplifier) fitsBound(v, u int32) bool {
 	pv, pu := s.pos[v], s.pos[u]
-	s.bIn, s.bOut, s.bCone, s.bMerge = s.bIn[:0], s.bOut[:0], s.bCone[:0], s.bMerge[:0]
-	for _, f := range s.moved {
-		var o [2]v64
+	// The plane: the area-weighted mean normal of the old fan.
+	var n0 v64
+	dev := 0.0
+	c := emptyCone
+	for _, f := range s.ring {
+		t := s.tris[f]
+		a, b, cc := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
+		n := cross(sub(b, a), sub(cc, a))
+		n0 = v64{n0[0] + n[0], n0[1] + n[1], n0[2] + n[2]}
+		dev = max(dev, float64(s.dev[f]))
+		c = unionCone(c, s.cone[f])
+	}
+	l := norm(n0)
+	if l == 0 {
+		return false
+	}
+	if dev > s.hard {
+		s.overBound = true
+		return false
+	}
+	n0 = v64{n0[0] / l, n0[1] / l, n0[2] / l}
+	const facing = 1e-3
+	for _, f := range s.ring {
+		if dot(s.normal[f], n0) <= facing {
+			return false
+		}
+	}
+	for _, n := range s.newN {
+		if dot(n, n0) <= facing || !s.coneFits(c, n) {
+			return false
+		}
+	}
+	// Plane coordinates (x, y) and height h along n0.
+	e1 := cross(n0, v64{1, 0, 0})
+	if norm(e1) < 0.5 {
+		e1 = cross(n0, v64{0, 1, 0})
+	}
+	e1 = v64{e1[0] / norm(e1), e1[1] / norm(e1), e1[2] / norm(e1)}
+	e2 := cross(n0, e1)
+	type pt struct{ x, y, h float64 }
+	proj := func(p v64) pt { return pt{dot(p, e1), dot(p, e2), dot(p, n0)} }
+	V, U := proj(pv), proj(pu)
+	// The old fan winds once: its angles at v sum to 2π.
+	angle := 0.0
+	for _, f := range s.ring {
+		var o [2]pt
 		k := 0
 		for _, w := range s.tris[f] {
 			if w != v {
-				o[k] = s.pos[w]
+				o[k] = proj(s.pos[w])
 				k++
 			}
 		}
-		in := float64(s.ein[f]) + math.Sqrt(dist2(pv, closestOnTriangle(pv, o[0], o[1], pu)))
-		out := float64(s.eout[f]) + math.Sqrt(dist2(pu, closestOnTriangle(pu, o[0], o[1], pv)))
-		if in > s.hard || out > s.hard {
-			return false
-		}
-		s.bIn, s.bOut, s.bCone = append(s.bIn, in), append(s.bOut, out), append(s.bCone, s.cone[f])
+		ax, ay, bx, by := o[0].x-V.x, o[0].y-V.y, o[1].x-V.x, o[1].y-V.y
+		angle += math.Abs(math.Atan2(ax*by-ay*bx, ax*bx+ay*by))
 	}
+	if math.Abs(angle-2*math.Pi) > 1e-6 {
+		return false
+	}
+	// v's height on the new fan.
+	D := -1.0
+	for _, f := range s.moved {
+		var o [2]pt
+		k := 0
+		for _, w := range s.tris[f] {
+			if w != v {
+				o[k] = proj(s.pos[w])
+				k++
+			}
+		}
+		// Barycentric coordinates of V in (o0, o1, U).
+		d := (o[1].y-U.y)*(o[0].x-U.x) + (U.x-o[1].x)*(o[0].y-U.y)
+		if d == 0 {
+			continue
+		}
+		l0 := ((o[1].y-U.y)*(V.x-U.x) + (U.x-o[1].x)*(V.y-U.y)) / d
+		l1 := ((U.y-o[0].y)*(V.x-U.x) + (o[0].x-U.x)*(V.y-U.y)) / d
+		l2 := 1 - l0 - l1
+		if l0 >= -1e-9 && l1 >= -1e-9 && l2 >= -1e-9 {
+			D = math.Abs(l0*o[0].h + l1*o[1].h + l2*U.h - V.h)
+			break
+		}
+	}
+	if D < 0 {
+		return false
+	}
+	// Crossings of old spokes (v, w) with new ones (u, w').
+	for _, w := range s.nbrV {
+		if w == u {
+			continue
+		}
+		W := proj(s.pos[w])
+		for _, w2 := range s.nbrV {
+			if w2 == u || w2 == w {
+				continue
+			}
+			W2 := proj(s.pos[w2])
+			// V + a(W - V) = U + b(W2 - U)
+			rx, ry := W.x-V.x, W.y-V.y
+			qx, qy := W2.x-U.x, W2.y-U.y
+			den := rx*qy - ry*qx
+			if den == 0 {
+				continue
+			}
+			ux, uy := U.x-V.x, U.y-V.y
+			a := (ux*qy - uy*qx) / den
+			b := (ux*ry - uy*rx) / den
+			if a <= 0 || a >= 1 || b <= 0 || b >= 1 {
+				continue
+			}
+			D = max(D, math.Abs((V.h+a*(W.h-V.h))-(U.h+b*(W2.h-U.h))))
+		}
+	}
+	if dev+D > s.hard {
+		s.overBound = true
+		return false
+	}
+	s.bDev, s.bCone = up32(dev+D), c
+	s.bMerge = s.bMerge[:0]
 	for _, r := range s.ring {
 		t := s.tris[r]
 		if !has(t, u) {
 			continue
 		}
 		w := t[0] + t[1] + t[2] - v - u
-		j := -1
+		j := 0
 		for i, f := range s.moved {
 			if has(s.tris[f], w) {
 				j = i
 				break
 			}
 		}
-		if j < 0 {
-			return false
-		}
-		in := float64(s.ein[r]) + math.Sqrt(dist2(pv, closestOnSegment(pv, pu, s.pos[w])))
-		if in > s.hard {
-			return false
-		}
-		s.bIn[j] = max(s.bIn[j], in)
-		s.bCone[j] = unionCone(s.bCone[j], s.cone[r])
 		s.bMerge = append(s.bMerge, [2]int32{r, int32(j)})
-	}
-	for i, c := range s.bCone {
-		if !s.coneFits(c, s.newN[i]) {
-			return false
-		}
 	}
 	return true
 }
