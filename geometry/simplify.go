@@ -77,7 +77,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	out := s.result()
 	st.TrianglesAfter = len(out.Triangles)
 	// What the passes needed is garbage now; only the input BVH is reused.
-	s.failedTo, s.failedAt, s.adj, s.adjStart, s.quad = nil, nil, nil, nil, nil
+	s.failedTo, s.failedAt, s.quad = nil, nil, nil
 	var err error
 	st.MaxDeviation, st.MaxNormalDeviation, err = s.measure(ctx, m, out)
 	return out, st, err
@@ -116,7 +116,7 @@ type simplifier struct {
 	pos    []v64   // input positions (half-edge collapses never move one)
 	orig   [][3]uint32
 	origN  [][3]float32 // unit normals of the input facets
-	origS  [][4]float32 // bounding spheres of the input facets (centroid, radius), made on the first measured collapse
+	origS  [][4]float32 // bounding spheres of the input facets (centroid, radius), made when first needed
 	tris   [][3]int32   // current facets; dead ones have [0] = -1
 	normal []v64        // current unit normals
 	live   int
@@ -138,9 +138,8 @@ type simplifier struct {
 	// overBound says the last fitsVertical refused for the bound, not for
 	// the shape of the fan: measuring would rarely accept it either.
 	overBound bool
-	nOrig     int     // samples are input facets
-	adjStart  []int32 // per pass: vertex → facets (CSR)
-	adj       []int32
+	nOrig     int        // samples are input facets
+	adj       vertexStar // per pass: vertex → live facets
 	locked    []bool
 	moved     []int32 // scratch
 	assign    []sampleAssign
@@ -192,8 +191,8 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 	}
 	s.cosMax = math.Cos(angle * math.Pi / 180)
 	s.maxAngle = angle * math.Pi / 180
-	// Tracked bounds are rigorous (triangle inequality, no sampling), so
-	// they may use the whole bound, less a float margin.
+	// Tracked bounds are exact (fitsVertical: no sampling), so they may
+	// use the whole bound, less a float margin.
 	s.hard = max(opt.MaxDeviation*(1-1e-7), 1e-6*diag)
 	for i, t := range m.Triangles {
 		s.tris[i] = [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}
@@ -257,8 +256,7 @@ func (s *simplifier) classify() {
 // buildAdjacency indexes the live facets by vertex.
 func (s *simplifier) buildAdjacency() {
 	nv := len(s.pos)
-	if s.adjStart == nil {
-		s.adjStart = make([]int32, nv+1)
+	if s.locked == nil {
 		s.locked = make([]bool, nv)
 		s.changed = make([]int32, nv)
 		s.failedTo, s.failedAt = make([]int32, nv), make([]int32, nv)
@@ -266,27 +264,7 @@ func (s *simplifier) buildAdjacency() {
 			s.failedTo[i] = -1
 		}
 	}
-	clear(s.adjStart)
-	for _, t := range s.tris {
-		if t[0] >= 0 {
-			s.adjStart[t[0]+1]++
-			s.adjStart[t[1]+1]++
-			s.adjStart[t[2]+1]++
-		}
-	}
-	for i := range nv {
-		s.adjStart[i+1] += s.adjStart[i]
-	}
-	s.adj = slices.Grow(s.adj[:0], int(s.adjStart[nv]))[:s.adjStart[nv]]
-	fill := append([]int32(nil), s.adjStart[:nv]...)
-	for f, t := range s.tris {
-		if t[0] >= 0 {
-			for _, v := range t {
-				s.adj[fill[v]] = int32(f)
-				fill[v]++
-			}
-		}
-	}
+	s.adj.build(nv, len(s.tris), func(i int) ([3]int32, bool) { return s.tris[i], s.tris[i][0] >= 0 })
 	clear(s.locked)
 }
 
@@ -301,7 +279,7 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	var cands []cand
 	var nb []int32
 	for a := range int32(len(s.pos)) {
-		faces := s.adj[s.adjStart[a]:s.adjStart[a+1]]
+		faces := s.adj.of(a)
 		if len(faces) == 0 {
 			continue
 		}
@@ -363,7 +341,7 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 		})
 		keys = keys[:n]
 	}
-	// The cheapest come first, but only roughly: within each of 16 cost
+	// The cheapest come first, but only roughly: within each of 4 cost
 	// bands candidates go in vertex order, so that consecutive collapses
 	// touch nearby memory.
 	const bands = 4
@@ -411,7 +389,7 @@ func (s *simplifier) mayMove(v, u int32, boundaryEdge bool) bool {
 	return false
 }
 
-func (s *simplifier) facesOf(v int32) []int32 { return s.adj[s.adjStart[v]:s.adjStart[v+1]] }
+func (s *simplifier) facesOf(v int32) []int32 { return s.adj.of(v) }
 
 // collapse moves v onto u if every check passes, and reports whether it did.
 func (s *simplifier) collapse(v, u int32) bool {
@@ -789,14 +767,15 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 			owner[smp] = int32(f)
 		}
 	}
-	star := newVertexStar(len(s.pos), len(s.orig), func(i int) ([3]int32, bool) {
+	var star vertexStar
+	star.build(len(s.pos), len(s.orig), func(i int) ([3]int32, bool) {
 		t := s.orig[i]
 		return [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}, true
 	})
 	if s.origS == nil {
 		s.spheres()
 	}
-	outStar := newVertexStar(len(s.pos), len(s.tris), func(i int) ([3]int32, bool) { return s.tris[i], s.tris[i][0] >= 0 })
+	s.buildAdjacency() // the output's facets by vertex
 	outBVH, inBVH := NewBVH(out), s.bvh()
 	workers := runtime.GOMAXPROCS(0)
 	worst, minCos := make([]float64, workers), make([]float64, workers)
@@ -805,7 +784,7 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := &measurer{s: s, in: in, out: out, inBVH: inBVH, outBVH: outBVH, owner: owner, star: star, outStar: outStar, minCos: 1, last: -1}
+			m := &measurer{s: s, in: in, out: out, inBVH: inBVH, outBVH: outBVH, owner: owner, star: star, outStar: s.adj, minCos: 1, last: -1}
 			nv, nf := len(s.pos), len(s.tris)
 			m.vertices(ctx, w*nv/workers, (w+1)*nv/workers)
 			m.facets(ctx, w*nf/workers, (w+1)*nf/workers)
@@ -822,9 +801,11 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 // vertexStar lists the facets around each vertex (CSR).
 type vertexStar struct{ start, faces []int32 }
 
-// newVertexStar indexes the n facets that tri returns with ok.
-func newVertexStar(nv, n int, tri func(i int) (t [3]int32, ok bool)) vertexStar {
-	st := vertexStar{start: make([]int32, nv+1)}
+// build indexes the n facets that tri returns with ok, reusing st's
+// memory.
+func (st *vertexStar) build(nv, n int, tri func(i int) (t [3]int32, ok bool)) {
+	st.start = slices.Grow(st.start[:0], nv+1)[:nv+1]
+	clear(st.start)
 	for i := range n {
 		if t, ok := tri(i); ok {
 			st.start[t[0]+1]++
@@ -835,7 +816,7 @@ func newVertexStar(nv, n int, tri func(i int) (t [3]int32, ok bool)) vertexStar 
 	for i := range nv {
 		st.start[i+1] += st.start[i]
 	}
-	st.faces = make([]int32, st.start[nv])
+	st.faces = slices.Grow(st.faces[:0], int(st.start[nv]))[:st.start[nv]]
 	fill := append([]int32(nil), st.start[:nv]...)
 	for i := range n {
 		if t, ok := tri(i); ok {
@@ -845,7 +826,6 @@ func newVertexStar(nv, n int, tri func(i int) (t [3]int32, ok bool)) vertexStar 
 			}
 		}
 	}
-	return st
 }
 
 func (st vertexStar) of(v int32) []int32 { return st.faces[st.start[v]:st.start[v+1]] }

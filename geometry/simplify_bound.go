@@ -137,7 +137,8 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	if norm(e1) < 0.5 {
 		e1 = cross(n0, v64{0, 1, 0})
 	}
-	e1 = v64{e1[0] / norm(e1), e1[1] / norm(e1), e1[2] / norm(e1)}
+	l = norm(e1)
+	e1 = v64{e1[0] / l, e1[1] / l, e1[2] / l}
 	e2 := cross(n0, e1)
 	type pt struct{ x, y, h float64 }
 	proj := func(p v64) pt { return pt{dot(p, e1), dot(p, e2), dot(p, n0)} }
@@ -249,16 +250,6 @@ func (s *simplifier) splice(f, r int32) {
 	}
 	s.tail[f] = s.tail[r]
 	s.head[r] = -1
-}
-
-func closestOnSegment(p, a, b v64) v64 {
-	ab := sub(b, a)
-	l2 := dot(ab, ab)
-	if l2 == 0 {
-		return a
-	}
-	t := max(0, min(1, dot(sub(p, a), ab)/l2))
-	return v64{a[0] + t*ab[0], a[1] + t*ab[1], a[2] + t*ab[2]}
 }
 
 // spheres computes the input facets' bounding spheres, which the measured
