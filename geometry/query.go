@@ -235,9 +235,11 @@ func (c *normalCone) mayFace(dir [3]float64, maxDot float64) bool {
 	if c.wide {
 		return true
 	}
+	// ca·cos h − sa·sin h ≤ maxDot with sa = √(1 − ca²), squared to skip
+	// the root (sin h ≥ 0 for h < 90°).
 	ca := dot(c.axis, dir)
-	sa := math.Sqrt(math.Max(0, 1-ca*ca))
-	return ca*c.cosHalf-sa*c.sinHalf <= maxDot
+	l := ca*c.cosHalf - maxDot
+	return l <= 0 || l*l <= (1-ca*ca)*c.sinHalf*c.sinHalf
 }
 
 // NearestFacing is Nearest restricted to triangles with dot(normal, dir) ≤
@@ -265,8 +267,9 @@ func (h *BVH) NearestFacing(m *Mesh, cones []normalCone, normals [][3]float64, p
 		}
 		nd := &h.nodes[e.node]
 		if nd.count > 0 {
-			for _, t := range h.tris[nd.first : nd.first+nd.count] {
-				if normals != nil && dot(normals[t], dir) > maxDot {
+			for i := nd.first; i < nd.first+nd.count; i++ {
+				t := h.tris[i]
+				if normals != nil && dot(normals[t], dir) > maxDot || boxDist2(p, h.boxes[i].min, h.boxes[i].max) >= dist2 {
 					continue
 				}
 				a, b, c := m.Triangle(int(t))

@@ -2,6 +2,7 @@ package geometry
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -44,5 +45,71 @@ func TestRaycastAndNearest(t *testing.T) {
 	// Nothing closer than the bound.
 	if _, _, _, ok := h.NearestFacing(m, cones, normals, [3]float64{5, 5, 13}, 4, up, 2); ok {
 		t.Error("found a point farther than the bound")
+	}
+}
+
+// The SAH tree is another shape of the same index: every triangle in
+// exactly one leaf, every box holding its children, and every query
+// answered as the Morton tree answers it.
+func TestBVHSAHMatchesMorton(t *testing.T) {
+	meshes := map[string]*Mesh{"extruder": readCorpusSTL(t, "prusa_extruder-body.stl"), "cube": cube(Vec3{}, 10)}
+	// Every centroid at one point: the median fallback.
+	meshes["stack"] = &Mesh{Vertices: []Vec3{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}}, Triangles: make([][3]uint32, 50)}
+	for i := range 50 {
+		meshes["stack"].Triangles[i] = [3]uint32{0, 1, 2}
+	}
+	for name, m := range meshes {
+		a, b := NewBVH(m), NewBVHSAH(m)
+		seen := make([]int, len(m.Triangles))
+		for i, nd := range b.nodes {
+			if nd.count > 0 {
+				for _, tr := range b.tris[nd.first : nd.first+nd.count] {
+					seen[tr]++
+				}
+				continue
+			}
+			for _, c := range b.nodes[nd.first : nd.first+2] {
+				if nd.first <= uint32(i) {
+					t.Fatalf("%s: node %d has children before it", name, i)
+				}
+				for k := range 3 {
+					if c.min[k] < nd.min[k] || c.max[k] > nd.max[k] {
+						t.Fatalf("%s: node %d's box does not hold its child", name, i)
+					}
+				}
+			}
+		}
+		for tr, c := range seen {
+			if c != 1 {
+				t.Fatalf("%s: triangle %d in %d leaves", name, tr, c)
+			}
+		}
+		normals := make([][3]float64, len(m.Triangles))
+		for i := range m.Triangles {
+			n := m.normal(i)
+			normals[i] = [3]float64{float64(n[0]), float64(n[1]), float64(n[2])}
+		}
+		ca, cb := a.NormalCones(normals), b.NormalCones(normals)
+		lo, hi := m.Bounds()
+		rng := rand.New(rand.NewPCG(1, 2))
+		for range 2000 {
+			var p, d [3]float64
+			for k := range 3 {
+				p[k] = float64(lo[k]) + rng.Float64()*float64(hi[k]-lo[k])
+				d[k] = rng.NormFloat64()
+			}
+			ha, oka := a.Raycast(m, p, d, nil)
+			hb, okb := b.Raycast(m, p, d, nil)
+			if oka != okb || ha.Dist != hb.Dist {
+				t.Fatalf("%s: ray from %v: Morton %v %v, SAH %v %v", name, p, ha, oka, hb, okb)
+			}
+			l := math.Sqrt(d[0]*d[0] + d[1]*d[1] + d[2]*d[2])
+			d = [3]float64{d[0] / l, d[1] / l, d[2] / l}
+			_, _, da, oka := a.NearestFacing(m, ca, normals, p, math.Inf(1), d, -0.1)
+			_, _, db, okb := b.NearestFacing(m, cb, normals, p, math.Inf(1), d, -0.1)
+			if oka != okb || da != db {
+				t.Fatalf("%s: nearest to %v: Morton %v %v, SAH %v %v", name, p, da, oka, db, okb)
+			}
+		}
 	}
 }

@@ -53,7 +53,12 @@ func WallThickness(ctx context.Context, m *Mesh, samples int, maxBall float64, p
 	diag := norm(sub(to64(hi), to64(lo)))
 	th.SampleArea = total / float64(samples)
 	th.Samples = stratify(m, areas, total, samples)
+	// The SAH tree pays for its build with cheaper queries up to a few
+	// hundred thousand triangles; past that the Morton tree's O(n) build wins.
 	bvh := NewBVH(m)
+	if len(m.Triangles) <= 400_000 {
+		bvh = NewBVHSAH(m)
+	}
 	cones := bvh.NormalCones(normals)
 	eps := 1e-7 * diag
 
@@ -113,7 +118,8 @@ func stratify(m *Mesh, areas []float64, total float64, n int) []ThicknessSample 
 	for t, a := range areas {
 		for next < cum+a && len(out) < n {
 			u := (next - cum) / a
-			v := math.Mod(float64(len(out))*golden, 1)
+			v := float64(len(out)) * golden
+			v -= math.Floor(v)
 			if u+v > 1 {
 				u, v = 1-u, 1-v
 			}

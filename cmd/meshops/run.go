@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strings"
 )
 
@@ -46,6 +48,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "keys":
 		err = keys(ctx, args[2:], getenv, stdout, stderr)
 	case "run":
+		// MESHOPS_CPUPROFILE=FILE writes a CPU profile of the whole
+		// command (for `go tool pprof`; see BENCHMARKS.md).
+		if path := getenv("MESHOPS_CPUPROFILE"); path != "" {
+			if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+				defer f.Close()
+				defer pprof.StopCPUProfile()
+			}
+		}
 		return runOperation(ctx, args[2:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
