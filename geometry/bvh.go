@@ -70,7 +70,8 @@ func NewBVH(m *Mesh) *BVH {
 	// backward pass computes every box from its children's.
 	h.nodes = make([]bvhNode, 1, 2*n/bvhLeafSize+2)
 	type span struct{ lo, hi uint32 }
-	spans := []span{{0, uint32(n)}}
+	spans := make([]span, 1, cap(h.nodes))
+	spans[0] = span{0, uint32(n)}
 	for i := 0; i < len(h.nodes); i++ {
 		sp := spans[i]
 		if sp.hi-sp.lo <= bvhLeafSize {

@@ -25,6 +25,10 @@ type SimplifyOptions struct {
 	TargetTriangles int
 	// Progress, if set, hears the fraction of passes done.
 	Progress func(frac float64)
+	// provenOnly skips the measured check: only collapses the vertical
+	// map proves within the bound are made (and the final measurement is
+	// skipped). For surfaces like a wrap, whose every fan is a height field.
+	provenOnly bool
 }
 
 // SimplifyStats describes a reduction, measured on the result.
@@ -76,8 +80,11 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	}
 	out := s.result()
 	st.TrianglesAfter = len(out.Triangles)
+	if opt.provenOnly {
+		return out, st, nil
+	}
 	// What the passes needed is garbage now; only the input BVH is reused.
-	s.failedTo, s.failedAt, s.quad = nil, nil, nil
+	s.failedTo, s.failedAt, s.quad, s.candBuf, s.sortedBuf, s.keyBuf = nil, nil, nil, nil, nil, nil
 	var err error
 	st.MaxDeviation, st.MaxNormalDeviation, err = s.measure(ctx, m, out)
 	return out, st, err
@@ -158,6 +165,9 @@ type simplifier struct {
 	failedTo  []int32 // per vertex: the target of its last refused collapse
 	failedAt  []int32 // and the pass that refused it
 	passNo    int32
+	// per pass, reused: candidates, their sort keys, and them sorted
+	candBuf, sortedBuf []cand
+	keyBuf             []uint64
 }
 
 type sampleAssign struct{ sample, face int32 }
@@ -268,15 +278,19 @@ func (s *simplifier) buildAdjacency() {
 	clear(s.locked)
 }
 
+type cand struct {
+	cost     float32
+	from, to int32
+}
+
 // pass collapses an independent set of edges, cheapest first.
 func (s *simplifier) pass(ctx context.Context) (int, error) {
 	s.buildAdjacency()
 	s.passNo++
-	type cand struct {
-		cost     float32
-		from, to int32
+	cands := s.candBuf[:0]
+	if cands == nil {
+		cands = make([]cand, 0, 3*s.live/2) // one per edge at most
 	}
-	var cands []cand
 	var nb []int32
 	for a := range int32(len(s.pos)) {
 		faces := s.adj.of(a)
@@ -322,7 +336,9 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	}
 	// Sort by cost: non-negative float32 bits order like the floats, so a
 	// radix sort on (cost bits, index) does it in four linear passes.
-	keys := make([]uint64, len(cands))
+	s.candBuf = cands
+	keys := slices.Grow(s.keyBuf[:0], len(cands))[:len(cands)]
+	s.keyBuf = keys
 	for i, c := range cands {
 		keys[i] = uint64(math.Float32bits(c.cost))<<32 | uint64(i)
 	}
@@ -352,12 +368,28 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 		}
 		slices.Sort(band)
 	}
-	sorted := make([]cand, len(keys))
+	sorted := slices.Grow(s.sortedBuf[:0], len(keys))[:len(keys)]
+	s.sortedBuf = sorted
 	for i, k := range keys {
 		sorted[i] = cands[uint32(k)]
 	}
 	cands = sorted
 	done := 0
+	// On several cores, as far as the pass cannot reach the target (a
+	// collapse removes at most two facets): near it, the order of the last
+	// collapses decides which ones happen, so they run on one core.
+	par := len(cands)
+	if s.opt.TargetTriangles > 0 {
+		par = min(par, (s.live-s.opt.TargetTriangles)/2)
+	}
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && par >= 8192 {
+		n, rest, err := s.collapseInSlabs(ctx, cands[:par], workers)
+		if err != nil {
+			return n, err
+		}
+		done = n
+		cands = append(rest, cands[par:]...)
+	}
 	for i, c := range cands {
 		if i&1023 == 0 && ctx.Err() != nil {
 			return done, ctx.Err()
@@ -484,7 +516,7 @@ func (s *simplifier) collapse(v, u int32) bool {
 		}
 		return true
 	}
-	if s.overBound {
+	if s.overBound || s.opt.provenOnly {
 		return false // measuring costs far more, and would rarely accept it
 	}
 	if s.origS == nil {

@@ -40,11 +40,81 @@ func TestShrinkwrapCorpus(t *testing.T) {
 					outside++
 				}
 			}
-			t.Logf("%s /%v: %v, %d tris, shells %d watertight %v nmv %d inverted %d, volume %.4g -> %.4g, comps %d bridges %d, input vertices outside %d",
-				name, div, el, rep.Triangles, rep.Shells, rep.Watertight, rep.NonManifoldVertices, rep.InvertedNormals, in.Volume, rep.Volume, st.Components, st.Bridges, outside)
+			// The staircase is gone: a bounded reduction keeps well under
+			// half of marching cubes' facets.
+			if 2*rep.Triangles > st.TrianglesMC {
+				t.Errorf("%s: %d facets left of marching cubes' %d", name, rep.Triangles, st.TrianglesMC)
+			}
+			t.Logf("%s /%v: %v, %d tris (%d from marching cubes), shells %d watertight %v nmv %d inverted %d, volume %.4g -> %.4g, comps %d bridges %d, input vertices outside %d",
+				name, div, el, rep.Triangles, st.TrianglesMC, rep.Shells, rep.Watertight, rep.NonManifoldVertices, rep.InvertedNormals, in.Volume, rep.Volume, st.Components, st.Bridges, outside)
 			if !rep.Watertight || rep.Shells != 1 || rep.NonManifoldVertices != 0 || rep.Volume <= 0 || outside > 0 {
 				t.Errorf("%s: not one closed enclosing shell", name)
 			}
 		}
+	}
+}
+
+// Shrinkwrap, hollowing and reduction stop within a second of being
+// cancelled, from any stage: each is cancelled at several points of a run
+// on the extruder body at fine settings.
+func TestVolumeOpsCancelPromptly(t *testing.T) {
+	m := readCorpusSTL(t, "prusa_extruder-body.stl")
+	ops := map[string]func(ctx context.Context) error{
+		"shrinkwrap Detailed": func(ctx context.Context) error {
+			_, _, err := Shrinkwrap(ctx, m, wrapPreset(m, 512))
+			return err
+		},
+		"hollow 1 mm": func(ctx context.Context) error {
+			_, _, err := Hollow(ctx, m, HollowOptions{Wall: 1, Voxel: 0.25})
+			return err
+		},
+		"reduce 0.05 mm": func(ctx context.Context) error {
+			_, _, err := Simplify(ctx, m, SimplifyOptions{MaxDeviation: 0.05, MaxAngle: 30, Passes: 100})
+			return err
+		},
+	}
+	for name, run := range ops {
+		for _, after := range []time.Duration{20 * time.Millisecond, 150 * time.Millisecond, 400 * time.Millisecond} {
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- run(ctx) }()
+			time.Sleep(after)
+			cancel()
+			start := time.Now()
+			select {
+			case err := <-done:
+				if el := time.Since(start); el > time.Second {
+					t.Errorf("%s cancelled after %v: returned %v later", name, after, el)
+				}
+				if err == nil {
+					t.Logf("%s finished within %v, before the cancel", name, after)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s cancelled after %v: still running 5 s later", name, after)
+			}
+		}
+	}
+}
+
+// The wrap's reduction (proven collapses only, nothing measured) keeps the
+// marching-cubes surface's shape within a quarter voxel, measured
+// independently both ways, and keeps it one closed manifold shell.
+func TestWrapReductionBounded(t *testing.T) {
+	for _, name := range []string{"prusa_extruder-body.stl", "teapot.stl"} {
+		m := readCorpusSTL(t, name)
+		opt := wrapPreset(m, 128)
+		old := wrapSimplifyBound
+		wrapSimplifyBound = 0
+		raw, _, err := Shrinkwrap(context.Background(), m, opt)
+		wrapSimplifyBound = old
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound := wrapSimplifyBound * opt.Voxel
+		out, st, err := Simplify(context.Background(), raw, SimplifyOptions{MaxDeviation: bound, MaxAngle: 60, Passes: 10, provenOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkReduction(t, raw, out, st, bound)
 	}
 }

@@ -1,0 +1,132 @@
+package geometry
+
+import (
+	"context"
+	"slices"
+	"sync"
+)
+
+// collapseInSlabs runs the pass's collapses on several cores. The vertices
+// are cut into slabs of equal count along the longest axis; a collapse
+// v→u reads and writes only the facets around v and u, so a worker may
+// take a candidate when every facet within two rings of v lies in its own
+// slab: no two workers then touch the same facet, vertex or sample, and the
+// result does not depend on timing. The candidates near a cut are returned
+// (in order) for the caller to run on one core afterwards.
+func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers int) (int, []cand, error) {
+	slab := s.slabsOf(workers)
+	// near[v]: 1 if a facet around v spans two slabs, 2 if a neighbour's
+	// does; a candidate is a worker's when near[from] is 0.
+	near := make([]uint8, len(s.pos))
+	for _, t := range s.tris {
+		if t[0] >= 0 && (slab[t[0]] != slab[t[1]] || slab[t[0]] != slab[t[2]]) {
+			near[t[0]], near[t[1]], near[t[2]] = 1, 1, 1
+		}
+	}
+	for _, t := range s.tris {
+		if t[0] >= 0 && (near[t[0]] == 1 || near[t[1]] == 1 || near[t[2]] == 1) {
+			for _, v := range t {
+				near[v] = max(near[v], 2)
+			}
+		}
+	}
+	own := make([][]cand, workers)
+	for r := range own {
+		own[r] = make([]cand, 0, len(cands)/workers+len(cands)/16)
+	}
+	rest := make([]cand, 0, len(cands)/16)
+	for _, c := range cands {
+		if near[c.from] == 0 {
+			own[slab[c.from]] = append(own[slab[c.from]], c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	if !s.opt.provenOnly && s.origS == nil {
+		s.spheres() // the measured path needs them; made once, before sharing
+	}
+	done := make([]int, workers)
+	removed := make([]int, workers)
+	var wg sync.WaitGroup
+	for r := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := s.worker()
+			for i, c := range own[r] {
+				if i&1023 == 0 && ctx.Err() != nil {
+					return
+				}
+				if w.locked[c.from] || w.locked[c.to] {
+					continue
+				}
+				if w.collapse(c.from, c.to) {
+					w.locked[c.from], w.locked[c.to] = true, true
+					done[r]++
+				} else {
+					w.failedTo[c.from], w.failedAt[c.from] = c.to, w.passNo
+				}
+			}
+			removed[r] = s.live - w.live
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for r := range workers {
+		n += done[r]
+		s.live -= removed[r]
+	}
+	return n, rest, ctx.Err()
+}
+
+// worker is a copy of s that shares its mesh state (facets, samples,
+// bounds, locks) and has its own scratch space.
+func (s *simplifier) worker() *simplifier {
+	w := *s
+	w.moved, w.assign, w.samples, w.ring, w.uFaces, w.nbrV, w.nbrU, w.newN, w.bMerge, w.cands = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	return &w
+}
+
+// slabsOf gives each vertex a slab number in [0, k): cuts across the
+// longest axis with equal numbers of used vertices on each side.
+func (s *simplifier) slabsOf(k int) []uint8 {
+	lo, hi := s.pos[0], s.pos[0]
+	for _, p := range s.pos {
+		for a := range 3 {
+			lo[a], hi[a] = min(lo[a], p[a]), max(hi[a], p[a])
+		}
+	}
+	axis := 0
+	for a := 1; a < 3; a++ {
+		if hi[a]-lo[a] > hi[axis]-lo[axis] {
+			axis = a
+		}
+	}
+	const bins = 4096
+	scale := bins / max(hi[axis]-lo[axis], 1e-300) * (1 - 1e-9)
+	bin := func(v int) int { return min(int((s.pos[v][axis]-lo[axis])*scale), bins-1) }
+	var hist [bins]int
+	total := 0
+	for v := range s.pos {
+		if len(s.adj.of(int32(v))) > 0 {
+			hist[bin(v)]++
+			total++
+		}
+	}
+	// cut[i] is the first bin of slab i+1.
+	cut := make([]int, 0, k-1)
+	acc := 0
+	for b := range bins {
+		acc += hist[b]
+		for len(cut) < k-1 && acc*k >= total*(len(cut)+1) {
+			cut = append(cut, b+1)
+		}
+	}
+	slab := make([]uint8, len(s.pos))
+	for v := range s.pos {
+		b := bin(v)
+		i, _ := slices.BinarySearch(cut, b+1)
+		slab[v] = uint8(i)
+	}
+	return slab
+}
