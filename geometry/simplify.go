@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // SimplifyOptions bound a reduction.
@@ -84,7 +85,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		return out, st, nil
 	}
 	// What the passes needed is garbage now; only the input BVH is reused.
-	s.failedTo, s.failedAt, s.quad, s.candBuf, s.sortedBuf, s.keyBuf = nil, nil, nil, nil, nil, nil
+	s.failedTo, s.failedAt, s.quad, s.candBuf, s.sortedBuf, s.keyBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil, nil, nil
 	var err error
 	st.MaxDeviation, st.MaxNormalDeviation, err = s.measure(ctx, m, out)
 	return out, st, err
@@ -168,6 +169,8 @@ type simplifier struct {
 	// per pass, reused: candidates, their sort keys, and them sorted
 	candBuf, sortedBuf []cand
 	keyBuf             []uint64
+	bandBuf            []uint8
+	chunkBuf           [][]cand
 }
 
 type sampleAssign struct{ sample, face int32 }
@@ -204,27 +207,44 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 	// Tracked bounds are exact (fitsVertical: no sampling), so they may
 	// use the whole bound, less a float margin.
 	s.hard = max(opt.MaxDeviation*(1-1e-7), 1e-6*diag)
+	AdviseHuge(s.pos)
+	AdviseHuge(s.origN)
+	AdviseHuge(s.tris)
+	AdviseHuge(s.normal)
+	AdviseHuge(s.quad)
+	AdviseHuge(s.cone)
+	var dropped atomic.Int64
+	parallelRanges(nt, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			t := m.Triangles[i]
+			s.tris[i] = [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}
+			if t[0] == t[1] || t[1] == t[2] || t[0] == t[2] {
+				s.tris[i][0] = -1 // no proper edges: dropped
+				dropped.Add(1)
+			}
+			a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
+			n := cross(sub(b, a), sub(c, a))
+			area2 := norm(n)
+			if area2 > 0 {
+				n = v64{n[0] / area2, n[1] / area2, n[2] / area2}
+			}
+			s.normal[i] = n
+			s.origN[i] = [3]float32{float32(n[0]), float32(n[1]), float32(n[2])}
+			s.cone[i] = s.sampleCone(int32(i))
+			s.dev[i] = float32(area2 / 2) // for the quadrics below; reset there
+			s.head[i], s.tail[i] = int32(i), int32(i) // each facet carries its own sample
+			s.next[i] = -1
+		}
+	})
+	s.live -= int(dropped.Load())
+	// Quadrics gather from several facets per vertex: one core.
 	for i, t := range m.Triangles {
-		s.tris[i] = [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}
-		if t[0] == t[1] || t[1] == t[2] || t[0] == t[2] {
-			s.tris[i][0] = -1 // no proper edges: dropped
-			s.live--
-		}
-		a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
-		n := cross(sub(b, a), sub(c, a))
-		area2 := norm(n)
-		if area2 > 0 {
-			n = v64{n[0] / area2, n[1] / area2, n[2] / area2}
-		}
-		s.normal[i] = n
-		s.origN[i] = [3]float32{float32(n[0]), float32(n[1]), float32(n[2])}
-		s.cone[i] = s.sampleCone(int32(i))
-		q := planeQuadric(n, -dot(n, a), area2/2)
+		n := s.normal[i]
+		q := planeQuadric(n, -dot(n, s.pos[t[0]]), float64(s.dev[i]))
+		s.dev[i] = 0
 		for _, v := range t {
 			s.quad[v].add(&q)
 		}
-		s.head[i], s.tail[i] = int32(i), int32(i) // each facet carries its own sample
-		s.next[i] = -1
 	}
 	s.classify()
 	return s
@@ -278,21 +298,76 @@ func (s *simplifier) buildAdjacency() {
 	clear(s.locked)
 }
 
+// parallelRanges calls fn on consecutive ranges covering [0, n), on all
+// cores, and returns when every call has.
+func parallelRanges(n int, fn func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || n < 1<<14 {
+		fn(0, n)
+		return
+	}
+	chunks := 8 * workers
+	step := (n + chunks - 1) / chunks
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lo := int(next.Add(int64(step))) - step; lo < n; lo = int(next.Add(int64(step))) - step {
+				fn(lo, min(lo+step, n))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 type cand struct {
 	cost     float32
 	from, to int32
 }
 
-// pass collapses an independent set of edges, cheapest first.
-func (s *simplifier) pass(ctx context.Context) (int, error) {
-	s.buildAdjacency()
-	s.passNo++
+// candidates lists each edge once, as its cheaper direction by quadric
+// error, in vertex order (built in chunks on all cores).
+func (s *simplifier) candidates() []cand {
 	cands := s.candBuf[:0]
 	if cands == nil {
 		cands = make([]cand, 0, 3*s.live/2) // one per edge at most
 	}
+	nv := int32(len(s.pos))
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || nv < 1<<15 {
+		return s.candidatesIn(0, nv, cands)
+	}
+	if len(s.chunkBuf) != 4*workers {
+		s.chunkBuf = make([][]cand, 4*workers)
+	}
+	chunks := s.chunkBuf
+	step := (nv + int32(len(chunks)) - 1) / int32(len(chunks))
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := next.Add(1) - 1; int(c) < len(chunks); c = next.Add(1) - 1 {
+				lo := c * step
+				chunks[c] = s.candidatesIn(lo, min(lo+step, nv), chunks[c][:0])
+			}
+		}()
+	}
+	wg.Wait()
+	for _, c := range chunks {
+		cands = append(cands, c...)
+	}
+	return cands
+}
+
+// candidatesIn appends the candidates of edges whose lower vertex is in
+// [from, to).
+func (s *simplifier) candidatesIn(from, to int32, cands []cand) []cand {
 	var nb []int32
-	for a := range int32(len(s.pos)) {
+	for a := from; a < to; a++ {
 		faces := s.adj.of(a)
 		if len(faces) == 0 {
 			continue
@@ -334,6 +409,14 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	return cands
+}
+
+// pass collapses an independent set of edges, cheapest first.
+func (s *simplifier) pass(ctx context.Context) (int, error) {
+	s.buildAdjacency()
+	s.passNo++
+	cands := s.candidates()
 	// Sort by cost: non-negative float32 bits order like the floats, so a
 	// radix sort on (cost bits, index) does it in four linear passes.
 	s.candBuf = cands
@@ -361,18 +444,23 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	// bands candidates go in vertex order, so that consecutive collapses
 	// touch nearby memory.
 	const bands = 4
-	for b := range bands {
-		band := keys[b*len(keys)/bands : (b+1)*len(keys)/bands]
-		for i := range band {
-			band[i] &= math.MaxUint32
-		}
-		slices.Sort(band)
+	band := slices.Grow(s.bandBuf[:0], len(cands))[:len(cands)]
+	s.bandBuf = band
+	for i := range band {
+		band[i] = bands // not taken
 	}
-	sorted := slices.Grow(s.sortedBuf[:0], len(keys))[:len(keys)]
-	s.sortedBuf = sorted
 	for i, k := range keys {
-		sorted[i] = cands[uint32(k)]
+		band[uint32(k)] = uint8(i * bands / len(keys))
 	}
+	sorted := slices.Grow(s.sortedBuf[:0], len(keys))[:0]
+	for b := range uint8(bands) {
+		for i, x := range band {
+			if x == b {
+				sorted = append(sorted, cands[i])
+			}
+		}
+	}
+	s.sortedBuf = sorted
 	cands = sorted
 	done := 0
 	// On several cores, as far as the pass cannot reach the target (a
