@@ -27,4 +27,3 @@ func AdviseHuge[T any](s []T) {
 	all := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), size)
 	syscall.Madvise(all[lo-start:hi-start], 14) // MADV_HUGEPAGE
 }
-

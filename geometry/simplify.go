@@ -231,7 +231,7 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 			s.normal[i] = n
 			s.origN[i] = [3]float32{float32(n[0]), float32(n[1]), float32(n[2])}
 			s.cone[i] = s.sampleCone(int32(i))
-			s.dev[i] = float32(area2 / 2) // for the quadrics below; reset there
+			s.dev[i] = float32(area2 / 2)             // for the quadrics below; reset there
 			s.head[i], s.tail[i] = int32(i), int32(i) // each facet carries its own sample
 			s.next[i] = -1
 		}
