@@ -24,7 +24,13 @@ func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dis
 	}
 	var inv [3]float64
 	for k := range 3 {
-		inv[k] = 1 / dir[k] // ±Inf for axis-parallel rays: the slab test copes
+		// An axis-parallel ray gets a huge finite inverse instead of ±Inf,
+		// so the slab test never meets 0·Inf.
+		d := dir[k]
+		if math.Abs(d) < 1e-300 {
+			d = math.Copysign(1e-300, d)
+		}
+		inv[k] = 1 / d
 	}
 	// Nearer child first, so the first hits found prune the rest.
 	type entry struct {
@@ -86,18 +92,14 @@ func rayBox(o, inv [3]float64, lo, hi [3]float32, limit float64) (float64, bool)
 		if a > b {
 			a, b = b, a
 		}
-		if a != a || b != b { // 0·Inf: origin on the slab's plane, parallel ray
-			if o[k] < float64(lo[k]) || o[k] > float64(hi[k]) {
-				return 0, false
-			}
-			continue
+		if a > t0 {
+			t0 = a
 		}
-		t0, t1 = max(t0, a), min(t1, b)
-		if t0 > t1 {
-			return 0, false
+		if b < t1 {
+			t1 = b
 		}
 	}
-	return t0, true
+	return t0, t0 <= t1
 }
 
 // rayTriangle is Möller–Trumbore, both sides, t > 0.

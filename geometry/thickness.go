@@ -36,6 +36,18 @@ func WallThickness(ctx context.Context, m *Mesh, samples int, maxBall float64, p
 	if len(m.Triangles) == 0 || samples <= 0 {
 		return th, nil
 	}
+	// The tree builds on another core while the samples are placed.
+	built := make(chan *BVH, 1)
+	go func() {
+		// The SAH tree pays for its build with cheaper queries up to a few
+		// hundred thousand triangles; past that the Morton tree's O(n)
+		// build wins.
+		if len(m.Triangles) <= 400_000 {
+			built <- NewBVHSAH(m)
+		} else {
+			built <- NewBVH(m)
+		}
+	}()
 	normals := make([][3]float64, len(m.Triangles))
 	areas := make([]float64, len(m.Triangles))
 	var total float64
@@ -53,12 +65,7 @@ func WallThickness(ctx context.Context, m *Mesh, samples int, maxBall float64, p
 	diag := norm(sub(to64(hi), to64(lo)))
 	th.SampleArea = total / float64(samples)
 	th.Samples = stratify(m, areas, total, samples)
-	// The SAH tree pays for its build with cheaper queries up to a few
-	// hundred thousand triangles; past that the Morton tree's O(n) build wins.
-	bvh := NewBVH(m)
-	if len(m.Triangles) <= 400_000 {
-		bvh = NewBVHSAH(m)
-	}
+	bvh := <-built
 	cones := bvh.NormalCones(normals)
 	eps := 1e-7 * diag
 
