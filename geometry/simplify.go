@@ -183,8 +183,11 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 		dev: make([]float32, nt), cone: make([]cone, nt), bvhDone: make(chan struct{})}
 	// The input BVH is needed only for measured collapses and the final
 	// measurement: build it on another core while the passes start.
+	// Proven-only reductions never measure: no tree.
 	go func() {
-		s.inBVH = NewBVH(m)
+		if !opt.provenOnly {
+			s.inBVH = NewBVH(m)
+		}
 		close(s.bvhDone)
 	}()
 	for i, v := range m.Vertices {
