@@ -62,10 +62,18 @@ func (p *ReduceParams) Run(ctx context.Context, job *Job) (any, error) {
 		return nil, err
 	}
 	m := model.Mesh
-	before, err := geometry.Analyze(ctx, m, geometry.AnalyzeOptions{})
-	if err != nil {
-		return nil, err
+	// The input's analysis (only its watertightness is reported) runs
+	// beside the reduction, on the cores the reduction's serial steps
+	// leave idle.
+	type analysis struct {
+		r   *geometry.Report
+		err error
 	}
+	analysed := make(chan analysis, 1)
+	go func() {
+		r, err := geometry.Analyze(ctx, m, geometry.AnalyzeOptions{})
+		analysed <- analysis{r, err}
+	}()
 	job.Progress(10)
 	k := job.Source.Units.MillimetresPer()
 	opt := geometry.SimplifyOptions{
@@ -76,9 +84,14 @@ func (p *ReduceParams) Run(ctx context.Context, job *Job) (any, error) {
 		opt.TargetTriangles = int(*p.TargetTriangles)
 	}
 	out, st, err := geometry.Simplify(ctx, m, opt)
+	a := <-analysed
 	if err != nil {
 		return nil, err
 	}
+	if a.err != nil {
+		return nil, a.err
+	}
+	before := a.r
 	after, err := geometry.Analyze(ctx, out, geometry.AnalyzeOptions{})
 	if err != nil {
 		return nil, err
