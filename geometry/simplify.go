@@ -118,26 +118,18 @@ func (q *quadric) eval(p v64) float64 {
 }
 
 type simplifier struct {
-	opt    SimplifyOptions
-	eps2   float64 // squared deviation bound
-	cosMax float64 // cos(MaxAngle)
-	pos    []v64   // input positions (half-edge collapses never move one)
-	orig   [][3]uint32
-	origN  [][3]float32 // unit normals of the input facets
-	origS  [][4]float32 // bounding spheres of the input facets (centroid, radius), made when first needed
-	tris   [][3]int32   // current facets; dead ones have [0] = -1
-	normal []v64        // current unit normals
-	live   int
-	kind   []uint8
-	quad   []quadric
-	head   []int32 // per facet: first attached sample, -1 if none
-	tail   []int32 // per facet: last attached sample
-	next   []int32 // per sample: next sample on the same facet
-	// Tracked bounds per facet (see fitsVertical): how far the points on
-	// the facet have moved from the input, and the input normals they
-	// came from.
-	dev      []float32
-	cone     []cone
+	opt      SimplifyOptions
+	eps2     float64 // squared deviation bound
+	cosMax   float64 // cos(MaxAngle)
+	pos      []v64   // input positions (half-edge collapses never move one)
+	orig     [][3]uint32
+	origN    [][3]float32 // unit normals of the input facets
+	origS    [][4]float32 // bounding spheres of the input facets (centroid, radius), made when first needed
+	f        []facet      // current facets
+	live     int
+	kind     []uint8
+	quad     []quadric
+	next     []int32 // per sample: next sample on the same facet
 	hard     float64 // the bound the tracked bounds must stay within
 	maxAngle float64 // radians
 	bDev     float32
@@ -148,6 +140,7 @@ type simplifier struct {
 	overBound bool
 	nOrig     int        // samples are input facets
 	adj       vertexStar // per pass: vertex → live facets
+	adjFresh  bool       // adj was built by newSimplifier and is still current
 	locked    []bool
 	moved     []int32 // scratch
 	assign    []sampleAssign
@@ -173,14 +166,27 @@ type simplifier struct {
 	chunkBuf           [][]cand
 }
 
+// facet is everything a collapse reads and writes about one current
+// facet, in one 64-byte cache line: a collapse touches a dozen facets
+// scattered over the mesh, and separate tables cost a miss per table.
+type facet struct {
+	t [3]int32 // vertices; dead facets have t[0] = -1
+	// Tracked bounds (see fitsVertical): how far the points on the facet
+	// have moved from the input, and the input normals they came from.
+	dev  float32
+	n    v64 // unit normal
+	cone cone
+	head int32 // first attached sample, -1 if none
+	tail int32 // last attached sample
+}
+
 type sampleAssign struct{ sample, face int32 }
 
 func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 	nv, nt := len(m.Vertices), len(m.Triangles)
 	s := &simplifier{opt: opt, in: m, pos: make([]v64, nv), orig: m.Triangles, origN: make([][3]float32, nt),
-		tris: make([][3]int32, nt), normal: make([]v64, nt), live: nt, kind: make([]uint8, nv),
-		quad: make([]quadric, nv), head: make([]int32, nt), tail: make([]int32, nt), next: make([]int32, nt), nOrig: nt,
-		dev: make([]float32, nt), cone: make([]cone, nt), bvhDone: make(chan struct{})}
+		f: make([]facet, nt), live: nt, kind: make([]uint8, nv),
+		quad: make([]quadric, nv), next: make([]int32, nt), nOrig: nt, bvhDone: make(chan struct{})}
 	// The input BVH is needed only for measured collapses and the final
 	// measurement: build it on another core while the passes start.
 	// Proven-only reductions never measure: no tree.
@@ -212,17 +218,15 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 	s.hard = max(opt.MaxDeviation*(1-1e-7), 1e-6*diag)
 	AdviseHuge(s.pos)
 	AdviseHuge(s.origN)
-	AdviseHuge(s.tris)
-	AdviseHuge(s.normal)
+	AdviseHuge(s.f)
 	AdviseHuge(s.quad)
-	AdviseHuge(s.cone)
 	var dropped atomic.Int64
 	parallelRanges(nt, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			t := m.Triangles[i]
-			s.tris[i] = [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}
+			s.f[i].t = [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}
 			if t[0] == t[1] || t[1] == t[2] || t[0] == t[2] {
-				s.tris[i][0] = -1 // no proper edges: dropped
+				s.f[i].t[0] = -1 // no proper edges: dropped
 				dropped.Add(1)
 			}
 			a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
@@ -231,59 +235,82 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 			if area2 > 0 {
 				n = v64{n[0] / area2, n[1] / area2, n[2] / area2}
 			}
-			s.normal[i] = n
+			s.f[i].n = n
 			s.origN[i] = [3]float32{float32(n[0]), float32(n[1]), float32(n[2])}
-			s.cone[i] = s.sampleCone(int32(i))
-			s.dev[i] = float32(area2 / 2)             // for the quadrics below; reset there
-			s.head[i], s.tail[i] = int32(i), int32(i) // each facet carries its own sample
+			s.f[i].cone = s.sampleCone(int32(i))
+			s.f[i].dev = float32(area2 / 2)               // for the quadrics below; reset there
+			s.f[i].head, s.f[i].tail = int32(i), int32(i) // each facet carries its own sample
 			s.next[i] = -1
 		}
 	})
 	s.live -= int(dropped.Load())
-	// Quadrics gather from several facets per vertex: one core.
-	for i, t := range m.Triangles {
-		n := s.normal[i]
-		q := planeQuadric(n, -dot(n, s.pos[t[0]]), float64(s.dev[i]))
-		s.dev[i] = 0
-		for _, v := range t {
-			s.quad[v].add(&q)
+	// Each vertex gathers its quadric and its kind from its own facets, so
+	// this runs on all cores with no write shared.
+	s.buildAdjacency()
+	s.adjFresh = true
+	parallelRanges(nv, func(lo, hi int) {
+		var nb []edgeAt
+		for v := int32(lo); v < int32(hi); v++ {
+			nb = nb[:0]
+			for _, f := range s.adj.of(v) {
+				fc := &s.f[f]
+				q := planeQuadric(fc.n, -dot(fc.n, s.pos[fc.t[0]]), float64(fc.dev))
+				s.quad[v].add(&q)
+				k := 0
+				for fc.t[k] != v {
+					k++
+				}
+				nb = append(nb, edgeAt{fc.t[(k+1)%3], f, true}, edgeAt{fc.t[(k+2)%3], f, false})
+			}
+			slices.SortFunc(nb, func(a, b edgeAt) int { return int(a.w) - int(b.w) })
+			for i := 0; i < len(nb); {
+				j, out := i, 0
+				for ; j < len(nb) && nb[j].w == nb[i].w; j++ {
+					if nb[j].out {
+						out++
+					}
+				}
+				s.classifyEdge(v, nb[i:j], out)
+				i = j
+			}
 		}
-	}
-	s.classify()
+	})
+	parallelRanges(nt, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			s.f[i].dev = 0
+		}
+	})
 	return s
 }
 
-// classify marks boundary and non-manifold vertices and adds boundary
-// quadrics (planes through boundary edges, perpendicular to their facet)
-// so open borders keep their shape.
-func (s *simplifier) classify() {
-	m := &Mesh{Triangles: s.orig, Vertices: make([]Vec3, len(s.pos))}
-	newEdgeIndex(m).each(func(lo uint32, uses []edgeUse) {
-		hi, fwd := uses[0].hi, 0
-		for _, u := range uses {
-			if u.forward {
-				fwd++
-			}
+// edgeAt is one facet's use of the edge from a vertex to w: out says the
+// facet runs from the vertex to w.
+type edgeAt struct {
+	w   int32
+	f   int32
+	out bool
+}
+
+// classifyEdge marks v by one of its edges (uses, of which out run away
+// from v): a border edge makes it a boundary vertex and adds a quadric for
+// the plane through the edge perpendicular to its facet, so open borders
+// keep their shape; a non-manifold or inconsistently oriented edge fixes
+// it. Both ends of an edge reach the same verdict.
+func (s *simplifier) classifyEdge(v int32, uses []edgeAt, out int) {
+	switch {
+	case len(uses) == 1:
+		s.kind[v] = max(s.kind[v], kindBoundary)
+		a := s.pos[v]
+		edge := sub(s.pos[uses[0].w], a)
+		pn := cross(edge, s.f[uses[0].f].n)
+		if l := norm(pn); l > 0 {
+			pn = v64{pn[0] / l, pn[1] / l, pn[2] / l}
+			q := planeQuadric(pn, -dot(pn, a), dot(edge, edge)*4)
+			s.quad[v].add(&q)
 		}
-		switch {
-		case len(uses) == 1:
-			for _, v := range [2]uint32{lo, hi} {
-				s.kind[v] = max(s.kind[v], kindBoundary)
-			}
-			a, b := s.pos[lo], s.pos[hi]
-			edge := sub(b, a)
-			pn := cross(edge, s.normal[uses[0].tri])
-			if l := norm(pn); l > 0 {
-				pn = v64{pn[0] / l, pn[1] / l, pn[2] / l}
-				q := planeQuadric(pn, -dot(pn, a), dot(edge, edge)*4)
-				s.quad[lo].add(&q)
-				s.quad[hi].add(&q)
-			}
-		case len(uses) > 2 || fwd != 1:
-			// Non-manifold or inconsistently oriented: never move.
-			s.kind[lo], s.kind[hi] = kindFixed, kindFixed
-		}
-	})
+	case len(uses) > 2 || out != 1:
+		s.kind[v] = kindFixed // non-manifold or inconsistently oriented: never moves
+	}
 }
 
 // buildAdjacency indexes the live facets by vertex.
@@ -297,7 +324,10 @@ func (s *simplifier) buildAdjacency() {
 			s.failedTo[i] = -1
 		}
 	}
-	s.adj.build(nv, len(s.tris), func(i int) ([3]int32, bool) { return s.tris[i], s.tris[i][0] >= 0 })
+	if !s.adjFresh {
+		s.adj.build(nv, len(s.f), func(i int) ([3]int32, bool) { return s.f[i].t, s.f[i].t[0] >= 0 })
+	}
+	s.adjFresh = false
 	clear(s.locked)
 }
 
@@ -377,7 +407,7 @@ func (s *simplifier) candidatesIn(from, to int32, cands []cand) []cand {
 		}
 		nb = nb[:0]
 		for _, f := range faces {
-			for _, b := range s.tris[f] {
+			for _, b := range s.f[f].t {
 				if b > a {
 					nb = append(nb, b)
 				}
@@ -522,7 +552,7 @@ func (s *simplifier) collapse(v, u int32) bool {
 	removed := 0
 	s.nbrV = s.nbrV[:0]
 	for _, f := range s.facesOf(v) {
-		t := s.tris[f]
+		t := s.f[f].t
 		if t[0] < 0 || !has(t, v) {
 			continue
 		}
@@ -538,7 +568,7 @@ func (s *simplifier) collapse(v, u int32) bool {
 	}
 	s.nbrU = s.nbrU[:0]
 	for _, f := range s.facesOf(u) {
-		t := s.tris[f]
+		t := s.f[f].t
 		if t[0] < 0 || !has(t, u) || has(t, v) {
 			continue
 		}
@@ -572,7 +602,7 @@ func (s *simplifier) collapse(v, u int32) bool {
 	s.newN = s.newN[:0]
 	s.moved = s.moved[:0]
 	for _, f := range s.ring {
-		t := s.tris[f]
+		t := s.f[f].t
 		if has(t, u) {
 			continue // removed by the collapse
 		}
@@ -583,11 +613,11 @@ func (s *simplifier) collapse(v, u int32) bool {
 			return false
 		}
 		n = v64{n[0] / l, n[1] / l, n[2] / l}
-		if dot(n, s.normal[f]) < 0 {
+		if dot(n, s.f[f].n) < 0 {
 			return false // flipped
 		}
 		for _, g := range s.uFaces {
-			if sameVertexSet(s.tris[g], t, v, u) {
+			if sameVertexSet(s.f[g].t, t, v, u) {
 				return false
 			}
 		}
@@ -600,7 +630,7 @@ func (s *simplifier) collapse(v, u int32) bool {
 	if s.fitsVertical(v, u) {
 		s.commit(v, u)
 		for _, f := range s.moved {
-			s.dev[f], s.cone[f] = s.bDev, s.bCone
+			s.f[f].dev, s.f[f].cone = s.bDev, s.bCone
 		}
 		for _, mg := range s.bMerge {
 			s.splice(s.moved[mg[1]], mg[0])
@@ -617,7 +647,7 @@ func (s *simplifier) collapse(v, u int32) bool {
 	// the new neighbourhood within the bounds.
 	s.assign, s.samples = s.assign[:0], s.samples[:0]
 	for _, f := range s.ring {
-		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
+		for smp := s.f[f].head; smp >= 0; smp = s.next[smp] {
 			g := s.place(smp, f, v, u, p)
 			if g < 0 {
 				return false
@@ -628,27 +658,27 @@ func (s *simplifier) collapse(v, u int32) bool {
 	}
 	// And the changed facets must stay near the input facets they cover.
 	for _, f := range s.moved {
-		if !s.coveredBy(s.tris[f], v, p) {
+		if !s.coveredBy(s.f[f].t, v, p) {
 			return false
 		}
 	}
 	s.commit(v, u)
 	for _, f := range s.ring {
-		s.head[f] = -1
+		s.f[f].head = -1
 	}
 	// The moved facets were checked at points against 80 % of the bound:
 	// later collapses count them as that far from the input, which leaves
 	// little room, and their input normals are the attached ones'.
 	for _, f := range s.moved {
-		s.dev[f], s.cone[f] = up32(0.8*s.hard), emptyCone
+		s.f[f].dev, s.f[f].cone = up32(0.8*s.hard), emptyCone
 	}
 	for _, a := range s.assign {
-		if s.head[a.face] < 0 {
-			s.tail[a.face] = a.sample
+		if s.f[a.face].head < 0 {
+			s.f[a.face].tail = a.sample
 		}
-		s.next[a.sample] = s.head[a.face]
-		s.head[a.face] = a.sample
-		s.cone[a.face] = unionCone(s.cone[a.face], s.sampleCone(a.sample))
+		s.next[a.sample] = s.f[a.face].head
+		s.f[a.face].head = a.sample
+		s.f[a.face].cone = unionCone(s.f[a.face].cone, s.sampleCone(a.sample))
 	}
 	return true
 }
@@ -658,19 +688,19 @@ func (s *simplifier) collapse(v, u int32) bool {
 // detached (the caller re-attaches them).
 func (s *simplifier) commit(v, u int32) {
 	for _, f := range s.ring {
-		if has(s.tris[f], u) {
-			s.tris[f][0] = -1
+		if has(s.f[f].t, u) {
+			s.f[f].t[0] = -1
 			s.live--
 		}
 	}
 	for i, f := range s.moved {
-		t := &s.tris[f]
+		t := &s.f[f].t
 		for k := range t {
 			if t[k] == v {
 				t[k] = u
 			}
 		}
-		s.normal[f] = s.newN[i]
+		s.f[f].n = s.newN[i]
 	}
 	s.quad[u].add(&s.quad[v])
 	for _, w := range s.nbrV {
@@ -720,7 +750,7 @@ func (s *simplifier) place(smp, from, v, u int32, p v64) int32 {
 	n := v64{float64(on[0]), float64(on[1]), float64(on[2])}
 	degenerate := dot(n, n) < 0.5
 	near := func(pt v64, f int32) bool {
-		x, y, z := s.corners(s.tris[f], v, p)
+		x, y, z := s.corners(s.f[f].t, v, p)
 		if dist2(pt, x) <= s.eps2 || dist2(pt, y) <= s.eps2 || dist2(pt, z) <= s.eps2 {
 			return true // near a corner: no need for the closest point
 		}
@@ -730,7 +760,7 @@ func (s *simplifier) place(smp, from, v, u int32, p v64) int32 {
 		if i := slices.Index(s.moved, f); i >= 0 {
 			return s.newN[i]
 		}
-		return s.normal[f]
+		return s.f[f].n
 	}
 	// The candidates in order of preference.
 	cands := s.cands[:0]
@@ -833,7 +863,7 @@ func (s *simplifier) nearInput(pt v64) bool {
 		}
 	}
 	for _, f := range s.uFaces {
-		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
+		for smp := s.f[f].head; smp >= 0; smp = s.next[smp] {
 			if within(smp) {
 				return true
 			}
@@ -856,7 +886,8 @@ func (s *simplifier) result() *Mesh {
 		remap[i] = -1
 	}
 	out := &Mesh{Triangles: make([][3]uint32, 0, s.live)}
-	for _, t := range s.tris {
+	for i := range s.f {
+		t := s.f[i].t
 		if t[0] < 0 {
 			continue
 		}
@@ -885,8 +916,8 @@ func (s *simplifier) result() *Mesh {
 // corners (input vertices: half-edge collapses never move one).
 func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle float64, err error) {
 	owner := make([]int32, len(s.orig))
-	for f := range s.tris {
-		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
+	for f := range s.f {
+		for smp := s.f[f].head; smp >= 0; smp = s.next[smp] {
 			owner[smp] = int32(f)
 		}
 	}
@@ -908,7 +939,7 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 		go func() {
 			defer wg.Done()
 			m := &measurer{s: s, in: in, out: out, inBVH: inBVH, outBVH: outBVH, owner: owner, star: star, outStar: s.adj, minCos: 1, last: -1}
-			nv, nf := len(s.pos), len(s.tris)
+			nv, nf := len(s.pos), len(s.f)
 			m.vertices(ctx, w*nv/workers, (w+1)*nv/workers)
 			m.facets(ctx, w*nf/workers, (w+1)*nf/workers)
 			worst[w], minCos[w] = m.worst, m.minCos
@@ -985,7 +1016,7 @@ outer:
 		p := s.pos[x]
 		w2 := m.worst*m.worst + 1e-30
 		for _, g := range m.star.of(int32(x)) {
-			if t := s.tris[m.owner[g]]; t[0] >= 0 {
+			if t := s.f[m.owner[g]].t; t[0] >= 0 {
 				if dist2(p, closestOnTriangle(p, s.pos[t[0]], s.pos[t[1]], s.pos[t[2]])) < w2 {
 					continue outer
 				}
@@ -1007,12 +1038,12 @@ func (m *measurer) facets(ctx context.Context, lo, hi int) {
 		if f&1023 == 0 && ctx.Err() != nil {
 			return
 		}
-		t := s.tris[f]
+		t := s.f[f].t
 		if t[0] < 0 {
 			continue
 		}
-		fn := s.normal[f]
-		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
+		fn := s.f[f].n
+		for smp := s.f[f].head; smp >= 0; smp = s.next[smp] {
 			if n := s.origN[smp]; n[0]*n[0]+n[1]*n[1]+n[2]*n[2] > 0.5 { // degenerate input facets have no normal
 				m.minCos = min(m.minCos, float64(n[0])*fn[0]+float64(n[1])*fn[1]+float64(n[2])*fn[2])
 			}
@@ -1024,7 +1055,7 @@ func (m *measurer) facets(ctx context.Context, lo, hi int) {
 			across = across[:0]
 			first := true
 			for _, g := range m.outStar.of(a) {
-				if g != int32(f) && has(s.tris[g], b) {
+				if g != int32(f) && has(s.f[g].t, b) {
 					across = append(across, g)
 					first = first && g > int32(f)
 				}
@@ -1051,7 +1082,7 @@ func (m *measurer) point(pt v64, corners [3]int32, facets ...int32) {
 		return
 	}
 	for _, f := range facets {
-		for smp := s.head[f]; smp >= 0; smp = s.next[smp] {
+		for smp := s.f[f].head; smp >= 0; smp = s.next[smp] {
 			if s.sampleWithin(smp, pt, w2) {
 				m.last = smp
 				return

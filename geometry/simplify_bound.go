@@ -105,12 +105,12 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	dev := 0.0
 	c := emptyCone
 	for _, f := range s.ring {
-		t := s.tris[f]
+		t := s.f[f].t
 		a, b, cc := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
 		n := cross(sub(b, a), sub(cc, a))
 		n0 = v64{n0[0] + n[0], n0[1] + n[1], n0[2] + n[2]}
-		dev = max(dev, float64(s.dev[f]))
-		c = unionCone(c, s.cone[f])
+		dev = max(dev, float64(s.f[f].dev))
+		c = unionCone(c, s.f[f].cone)
 	}
 	l := norm(n0)
 	if l == 0 {
@@ -123,7 +123,7 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	n0 = v64{n0[0] / l, n0[1] / l, n0[2] / l}
 	const facing = 1e-3
 	for _, f := range s.ring {
-		if dot(s.normal[f], n0) <= facing {
+		if dot(s.f[f].n, n0) <= facing {
 			return false
 		}
 	}
@@ -148,7 +148,7 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	for _, f := range s.ring {
 		var o [2]pt
 		k := 0
-		for _, w := range s.tris[f] {
+		for _, w := range s.f[f].t {
 			if w != v {
 				o[k] = proj(s.pos[w])
 				k++
@@ -165,7 +165,7 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	for _, f := range s.moved {
 		var o [2]pt
 		k := 0
-		for _, w := range s.tris[f] {
+		for _, w := range s.f[f].t {
 			if w != v {
 				o[k] = proj(s.pos[w])
 				k++
@@ -221,14 +221,14 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	s.bDev, s.bCone = up32(dev+D), c
 	s.bMerge = s.bMerge[:0]
 	for _, r := range s.ring {
-		t := s.tris[r]
+		t := s.f[r].t
 		if !has(t, u) {
 			continue
 		}
 		w := t[0] + t[1] + t[2] - v - u
 		j := 0
 		for i, f := range s.moved {
-			if has(s.tris[f], w) {
+			if has(s.f[f].t, w) {
 				j = i
 				break
 			}
@@ -240,16 +240,16 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 
 // splice moves the samples of facet r to the end of facet f's list.
 func (s *simplifier) splice(f, r int32) {
-	if s.head[r] < 0 {
+	if s.f[r].head < 0 {
 		return
 	}
-	if s.head[f] < 0 {
-		s.head[f] = s.head[r]
+	if s.f[f].head < 0 {
+		s.f[f].head = s.f[r].head
 	} else {
-		s.next[s.tail[f]] = s.head[r]
+		s.next[s.f[f].tail] = s.f[r].head
 	}
-	s.tail[f] = s.tail[r]
-	s.head[r] = -1
+	s.f[f].tail = s.f[r].tail
+	s.f[r].head = -1
 }
 
 // spheres computes the input facets' bounding spheres, which the measured

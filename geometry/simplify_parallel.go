@@ -18,12 +18,14 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers 
 	// near[v]: 1 if a facet around v spans two slabs, 2 if a neighbour's
 	// does; a candidate is a worker's when near[from] is 0.
 	near := make([]uint8, len(s.pos))
-	for _, t := range s.tris {
+	for i := range s.f {
+		t := s.f[i].t
 		if t[0] >= 0 && (slab[t[0]] != slab[t[1]] || slab[t[0]] != slab[t[2]]) {
 			near[t[0]], near[t[1]], near[t[2]] = 1, 1, 1
 		}
 	}
-	for _, t := range s.tris {
+	for i := range s.f {
+		t := s.f[i].t
 		if t[0] >= 0 && (near[t[0]] == 1 || near[t[1]] == 1 || near[t[2]] == 1) {
 			for _, v := range t {
 				near[v] = max(near[v], 2)
