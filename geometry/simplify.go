@@ -60,12 +60,15 @@ type SimplifyStats struct {
 // So a closed manifold stays closed and manifold, shells are never merged,
 // and no shell is collapsed away.
 func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, SimplifyStats, error) {
-	s := newSimplifier(m, opt)
+	s := newSimplifier(ctx, m, opt)
 	st := SimplifyStats{TrianglesBefore: len(m.Triangles)}
 	passes := max(opt.Passes, 1)
 	for pass := range passes {
 		if opt.TargetTriangles > 0 && s.live <= opt.TargetTriangles {
 			break
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, st, err
 		}
 		n, err := s.pass(ctx)
 		if err != nil {
@@ -182,7 +185,7 @@ type facet struct {
 
 type sampleAssign struct{ sample, face int32 }
 
-func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
+func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifier {
 	nv, nt := len(m.Vertices), len(m.Triangles)
 	s := &simplifier{opt: opt, in: m, pos: make([]v64, nv), orig: m.Triangles, origN: make([][3]float32, nt),
 		f: make([]facet, nt), live: nt, kind: make([]uint8, nv),
@@ -221,7 +224,7 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 	AdviseHuge(s.f)
 	AdviseHuge(s.quad)
 	var dropped atomic.Int64
-	parallelRanges(nt, func(lo, hi int) {
+	parallelRanges(ctx, nt, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			t := m.Triangles[i]
 			s.f[i].t = [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}
@@ -248,7 +251,7 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 	// this runs on all cores with no write shared.
 	s.buildAdjacency()
 	s.adjFresh = true
-	parallelRanges(nv, func(lo, hi int) {
+	parallelRanges(ctx, nv, func(lo, hi int) {
 		var nb []edgeAt
 		for v := int32(lo); v < int32(hi); v++ {
 			nb = nb[:0]
@@ -275,7 +278,7 @@ func newSimplifier(m *Mesh, opt SimplifyOptions) *simplifier {
 			}
 		}
 	})
-	parallelRanges(nt, func(lo, hi int) {
+	parallelRanges(ctx, nt, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			s.f[i].dev = 0
 		}
@@ -332,8 +335,9 @@ func (s *simplifier) buildAdjacency() {
 }
 
 // parallelRanges calls fn on consecutive ranges covering [0, n), on all
-// cores, and returns when every call has.
-func parallelRanges(n int, fn func(lo, hi int)) {
+// cores, and returns when every call has; once ctx is done it starts no
+// more ranges (the caller checks ctx).
+func parallelRanges(ctx context.Context, n int, fn func(lo, hi int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers == 1 || n < 1<<14 {
 		fn(0, n)
@@ -347,7 +351,7 @@ func parallelRanges(n int, fn func(lo, hi int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for lo := int(next.Add(int64(step))) - step; lo < n; lo = int(next.Add(int64(step))) - step {
+			for lo := int(next.Add(int64(step))) - step; lo < n && ctx.Err() == nil; lo = int(next.Add(int64(step))) - step {
 				fn(lo, min(lo+step, n))
 			}
 		}()
@@ -362,7 +366,7 @@ type cand struct {
 
 // candidates lists each edge once, as its cheaper direction by quadric
 // error, in vertex order (built in chunks on all cores).
-func (s *simplifier) candidates() []cand {
+func (s *simplifier) candidates(ctx context.Context) []cand {
 	cands := s.candBuf[:0]
 	if cands == nil {
 		cands = make([]cand, 0, 3*s.live/2) // one per edge at most
@@ -383,7 +387,7 @@ func (s *simplifier) candidates() []cand {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c := next.Add(1) - 1; int(c) < len(chunks); c = next.Add(1) - 1 {
+			for c := next.Add(1) - 1; int(c) < len(chunks) && ctx.Err() == nil; c = next.Add(1) - 1 {
 				lo := c * step
 				chunks[c] = s.candidatesIn(lo, min(lo+step, nv), chunks[c][:0])
 			}
@@ -449,7 +453,10 @@ func (s *simplifier) candidatesIn(from, to int32, cands []cand) []cand {
 func (s *simplifier) pass(ctx context.Context) (int, error) {
 	s.buildAdjacency()
 	s.passNo++
-	cands := s.candidates()
+	cands := s.candidates(ctx)
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	// Sort by cost: non-negative float32 bits order like the floats, so a
 	// radix sort on (cost bits, index) does it in four linear passes.
 	s.candBuf = cands
