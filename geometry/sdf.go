@@ -192,7 +192,11 @@ func (g *sparseGrid) seed(ctx context.Context, m *Mesh) error {
 					return
 				}
 				kmin, kmax := s*per*blockSide, min((s+1)*per, g.nb[2])*blockSide-1
-				for _, t := range buckets[s] {
+				for i, t := range buckets[s] {
+					if i&1023 == 1023 && ctx.Err() != nil {
+						once.Do(func() { failed = ctx.Err() })
+						return
+					}
 					a, b, c := m.Triangle(int(t))
 					tg := newTriGeom(to64(a), to64(b), to64(c))
 					if tg.n == (v64{}) {
@@ -375,7 +379,10 @@ func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64, inward 
 			var next []vox
 			var tg triGeom
 			last := int32(-1)
-			for _, v := range front[s] {
+			for i, v := range front[s] {
+				if i&4095 == 4095 && ctx.Err() != nil {
+					break // spread returns ctx.Err() before the next layer
+				}
 				bi, off := g.locate(int(v.i), int(v.j), int(v.k))
 				tr := g.blocks[bi].tri[off]
 				if tr != last { // neighbours often share their triangle
