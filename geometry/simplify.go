@@ -155,8 +155,7 @@ type simplifier struct {
 	newN      []v64
 	lastHit   int32 // the input facet that covered the last point checked
 	in        *Mesh
-	inBVH     *BVH          // for points the local input facets do not cover; built in the background
-	bvhDone   chan struct{} // closed once inBVH is built
+	inTree    *inputTree // for points the local input facets do not cover; built in the background
 	cands     []int32
 	changed   []int32 // per vertex: the last pass that changed its neighbourhood
 	failedTo  []int32 // per vertex: the target of its last refused collapse
@@ -189,15 +188,15 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 	nv, nt := len(m.Vertices), len(m.Triangles)
 	s := &simplifier{opt: opt, in: m, pos: make([]v64, nv), orig: m.Triangles, origN: make([][3]float32, nt),
 		f: make([]facet, nt), live: nt, kind: make([]uint8, nv),
-		quad: make([]quadric, nv), next: make([]int32, nt), nOrig: nt, bvhDone: make(chan struct{})}
+		quad: make([]quadric, nv), next: make([]int32, nt), nOrig: nt, inTree: &inputTree{done: make(chan struct{})}}
 	// The input BVH is needed only for measured collapses and the final
 	// measurement: build it on another core while the passes start.
 	// Proven-only reductions never measure: no tree.
 	go func() {
 		if !opt.provenOnly {
-			s.inBVH = NewBVH(m)
+			s.inTree.h = NewBVH(m)
 		}
-		close(s.bvhDone)
+		close(s.inTree.done)
 	}()
 	for i, v := range m.Vertices {
 		s.pos[i] = to64(v)

@@ -266,6 +266,13 @@ func (s *simplifier) spheres() {
 
 // bvh waits for the input BVH.
 func (s *simplifier) bvh() *BVH {
-	<-s.bvhDone
-	return s.inBVH
+	<-s.inTree.done
+	return s.inTree.h
+}
+
+// inputTree is the input's BVH, shared by a simplifier and its workers
+// (which copy the simplifier before the tree may be ready).
+type inputTree struct {
+	done chan struct{} // closed once h is built
+	h    *BVH
 }

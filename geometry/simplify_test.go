@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -212,5 +213,23 @@ func TestSimplifyCancel(t *testing.T) {
 	cancel()
 	if _, _, err := Simplify(ctx, m, SimplifyOptions{MaxDeviation: 0.1, MaxAngle: 30, Passes: 10}); err == nil {
 		t.Error("a canceled simplification succeeded")
+	}
+}
+
+// A sheet big enough for the passes to run in slabs on several cores, with
+// open borders (the measured path) and with a target: the same checks as
+// on one core, and the same result whatever the timing.
+func TestSimplifySlabsOpenSheet(t *testing.T) {
+	m := grid(120)
+	for _, opt := range []SimplifyOptions{
+		{MaxDeviation: 0.3, MaxAngle: 30, Passes: 10},
+		{MaxDeviation: 2, MaxAngle: 60, Passes: 20, TargetTriangles: 5000},
+	} {
+		out, st := simplify(t, m, opt)
+		checkReduction(t, m, out, st, opt.MaxDeviation)
+		again, _ := simplify(t, m, opt)
+		if !slices.Equal(out.Triangles, again.Triangles) {
+			t.Errorf("%+v: two runs differ", opt)
+		}
 	}
 }
