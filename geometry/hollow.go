@@ -79,7 +79,7 @@ func Hollow(ctx context.Context, m *Mesh, opt HollowOptions) (*Mesh, HollowStats
 		return nil, st, err
 	}
 	progress(0.3)
-	if err := g.spread(ctx, m, width, true); err != nil {
+	if err := g.spread(ctx, m, width, insideOnly); err != nil {
 		return nil, st, err
 	}
 	progress(0.5)

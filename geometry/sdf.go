@@ -116,7 +116,8 @@ func (g *sparseGrid) centre(i, j, k int) v64 {
 	return v64{g.org[0] + float64(i)*g.h, g.org[1] + float64(j)*g.h, g.org[2] + float64(k)*g.h}
 }
 
-// alloc returns block bi, creating it with every voxel at distance far.
+// alloc returns block bi, creating it with every voxel at distance far
+// and with the block's flags.
 func (g *sparseGrid) alloc(bi int) *voxBlock {
 	b := g.blocks[bi]
 	if b == nil {
@@ -124,6 +125,7 @@ func (g *sparseGrid) alloc(bi int) *voxBlock {
 		for i := range b.d {
 			b.d[i] = g.far
 			b.tri[i] = -1
+			b.fl[i] = g.bfl[bi] // an outside block's voxels are outside
 		}
 		g.blocks[bi] = b
 	}
@@ -145,7 +147,7 @@ func (g *sparseGrid) buildBand(ctx context.Context, m *Mesh, width float64) erro
 	if err := g.seed(ctx, m); err != nil {
 		return err
 	}
-	return g.spread(ctx, m, width, false)
+	return g.spread(ctx, m, width, bothSides)
 }
 
 // seedReach (in voxels) is how close to a triangle seed computes exact
@@ -348,11 +350,18 @@ func (g *sparseGrid) slabs(t int, fn func(s, k0, k1 int)) {
 	}
 }
 
+// Sides of a closed surface a band may grow to (spread), once the outside
+// has been flagged.
+const (
+	bothSides   = iota
+	insideOnly  // voxels and blocks not flagged outside
+	outsideOnly // voxels and blocks flagged outside
+)
+
 // spread propagates nearest triangles outwards until no voxel within width
 // improves. Each layer runs in parallel over slabs of two block layers.
-// With inward set it does not enter voxels (or unallocated blocks) flagged
-// as outside.
-func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64, inward bool) error {
+// side limits it to one side of the surface (by flagOut).
+func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64, side int) error {
 	const t = 2
 	nslab := (g.nb[2] + t - 1) / t
 	front := make([][]vox, nslab)
@@ -399,8 +408,11 @@ func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64, inward 
 					if nb != nil && nb.tri[noff] == tr {
 						continue
 					}
-					if inward && (nb == nil && g.bfl[nbi]&flagOut != 0 || nb != nil && nb.fl[noff]&flagOut != 0) {
-						continue
+					if side != bothSides {
+						out := nb == nil && g.bfl[nbi]&flagOut != 0 || nb != nil && nb.fl[noff]&flagOut != 0
+						if out != (side == outsideOnly) {
+							continue
+						}
 					}
 					dd := float32(tg.dist(g.centre(x, y, z)))
 					if dd > w32 {
@@ -522,6 +534,19 @@ func (g *sparseGrid) flood(ctx context.Context, start []cell, enter func(c cell)
 		}
 	}
 	return nil
+}
+
+// clearFlag clears flag on every voxel and unallocated block.
+func (g *sparseGrid) clearFlag(flag uint8) {
+	for bi, b := range g.blocks {
+		if b == nil {
+			g.bfl[bi] &^= flag
+			continue
+		}
+		for off := range b.fl {
+			b.fl[off] &^= flag
+		}
+	}
 }
 
 // markOutside flags every cell reachable from the grid's corner through

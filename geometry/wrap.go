@@ -16,7 +16,11 @@ type WrapOptions struct {
 	// voxel: the field is sampled at voxel centres, and a sharp tip between
 	// them is only enclosed if the wrap passes more than half a voxel
 	// diagonal (0.87 voxels) away from it.
-	Offset   float64
+	Offset float64
+	// Closed says m is watertight (no open or non-manifold edge): the
+	// distance band is then computed outside the surface only, about half
+	// the work on a solid part.
+	Closed   bool
 	Progress func(float64)
 }
 
@@ -65,7 +69,21 @@ func Shrinkwrap(ctx context.Context, m *Mesh, opt WrapOptions) (*Mesh, WrapStats
 	if err != nil {
 		return nil, st, err
 	}
-	if err := g.buildBand(ctx, m, r+h); err != nil {
+	if opt.Closed {
+		// Only the outside matters: seeding seals a closed surface (as in
+		// Hollow), so flag the outside, grow the band there alone, and
+		// clear the flags for the closing's own flood.
+		if err := g.seed(ctx, m); err != nil {
+			return nil, st, err
+		}
+		if err := g.markOutside(ctx, float32(0.6*h)); err != nil {
+			return nil, st, err
+		}
+		if err := g.spread(ctx, m, r+h, outsideOnly); err != nil {
+			return nil, st, err
+		}
+		g.clearFlag(flagOut)
+	} else if err := g.buildBand(ctx, m, r+h); err != nil {
 		return nil, st, err
 	}
 	progress(0.4)

@@ -120,3 +120,31 @@ func TestWrapReductionBounded(t *testing.T) {
 		checkReduction(t, raw, out, st, bound)
 	}
 }
+
+// On a closed input the band grows outside only: the same wrap as growing
+// it both ways, for about half the distance work.
+func TestShrinkwrapClosedOutsideOnly(t *testing.T) {
+	for _, name := range []string{"prusa_extruder-body.stl", "20mm-xyz-cube.stl", "teapot.stl"} {
+		m := readCorpusSTL(t, name)
+		if !analyze(t, m, AnalyzeOptions{}).Watertight {
+			continue
+		}
+		both := wrapPreset(m, 128)
+		one := both
+		one.Closed = true
+		a, _, err := Shrinkwrap(context.Background(), m, both)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		b, _, err := Shrinkwrap(context.Background(), m, one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ra, rb := analyze(t, a, AnalyzeOptions{}), analyze(t, b, AnalyzeOptions{})
+		t.Logf("%s: both sides %d tris %.6g mm³; outside only %d tris %.6g mm³ (%v)", name, ra.Triangles, ra.Volume, rb.Triangles, rb.Volume, time.Since(start))
+		if !rb.Watertight || rb.Shells != 1 || math.Abs(rb.Volume-ra.Volume) > 1e-3*ra.Volume {
+			t.Errorf("%s: outside-only wrap differs: %+v", name, rb)
+		}
+	}
+}

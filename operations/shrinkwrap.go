@@ -57,7 +57,7 @@ func (p *ShrinkwrapParams) Run(ctx context.Context, job *Job) (any, error) {
 	}
 	voxel := diag / wrapDivisions[p.Accuracy]
 	out, st, err := geometry.Shrinkwrap(ctx, m, geometry.WrapOptions{
-		Voxel: voxel, Closing: wrapClosing * voxel, Offset: voxel,
+		Voxel: voxel, Closing: wrapClosing * voxel, Offset: voxel, Closed: before.Watertight,
 		Progress: func(f float64) { job.Progress(10 + 70*f) },
 	})
 	if err != nil {
