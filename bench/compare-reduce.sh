@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Reduces each file to 10 % of its triangles with meshops and with the
 # meshoptimizer peer (../shared/peers/decimate_meshopt.c) in one run, times
-# both whole commands with hyperfine, and measures both outputs the same way
+# both whole commands (interleaved, bench/interleave), and measures both outputs the same way
 # (bench/deviation: two-sided distance by dense BVH sampling, topology,
 # self-intersections).
 #
 #   bench/compare-reduce.sh [OUTDIR]
-# Needs: apt-get install -y libmeshoptimizer-dev hyperfine
+# Needs: apt-get install -y libmeshoptimizer-dev python3
 #        PEERS_BIN=/tmp/peers-bin sh ../shared/peers/build.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ for f in prusa_extruder-body.stl 3dbenchy.stl igea_loop1.stl; do
   n=$(python3 -c 'import struct,sys; f=open(sys.argv[1],"rb"); f.seek(80); print(struct.unpack("<I", f.read(4))[0]//10)' "$p")
   mo="$peers/decimate_meshopt $p $out/mo.stl --ratio 0.1"
   ms="$out/meshops run reduce-triangles --accuracyMm 10 --maxAngle 90 --numberOfIterations 1000 --targetTriangles $n $p -o $out/ms.stl"
-  hyperfine -N --style none --runs ${RUNS:-3} --export-json "$out/h.json" -- "$mo" "$ms" >/dev/null 2>&1
+  bench/interleave --runs ${RUNS:-3} --warmup 1 --export-json "$out/h.json" -- "$mo" "$ms"
   tm=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.3f %.3f" % (r[0]["median"], r[1]["median"]))' "$out/h.json")
   echo "| $f | ${tm% *} s ($(( $(rss $mo) / 1024 )) MB) | ${tm#* } s ($(( $(rss $ms) / 1024 )) MB) | $("$out/deviation" "$p" "$out/mo.stl" | show) | $("$out/deviation" "$p" "$out/ms.stl" | show) |"
 done

@@ -3,12 +3,12 @@
 # wrapping (../shared/peers/alphawrap_cgal.cpp, presets rough/smooth) and
 # the OpenVDB level-set hollowing (hollow_openvdb.cpp, 2 mm wall, 0.5 mm
 # voxels, our default voxel for that wall). Both whole commands are timed
-# with hyperfine, and both outputs are analysed by the same code
+# interleaved (bench/interleave), and both outputs are analysed by the same code
 # (meshops run analyze): triangles, shells, closed, non-manifold edges,
 # volume.
 #
 #   bench/compare-volume.sh [OUTDIR]
-# Needs: apt-get install -y hyperfine libcgal-dev libgmp-dev libmpfr-dev libopenvdb-dev
+# Needs: apt-get install -y python3 libcgal-dev libgmp-dev libmpfr-dev libopenvdb-dev
 #        PEERS_BIN=/tmp/peers-bin sh ../shared/peers/build.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,7 @@ show() {
   "$out/meshops" run analyze "$1" | python3 -c 'import json,sys; r=json.load(sys.stdin)["result"]["report"]; print("%d tris, %d shells, %s, %d non-manifold, %.0f mm³" % (r["triangles"], r["shells"], "closed" if r["watertight"] else "open", r["nonManifoldEdges"], r["volumeMm3"]))'
 }
 time2() {
-  hyperfine -N --style none --runs ${RUNS:-3} --export-json "$out/h.json" -- "$1" "$2" >/dev/null 2>&1
+  bench/interleave --runs ${RUNS:-3} --warmup 1 --export-json "$out/h.json" -- "$1" "$2"
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.3f %.3f" % (r[0]["median"], r[1]["median"]))' "$out/h.json"
 }
 files="prusa_extruder-body.stl 3dbenchy.stl igea_loop1.stl"
