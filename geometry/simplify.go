@@ -223,7 +223,7 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 	AdviseHuge(s.f)
 	AdviseHuge(s.quad)
 	var dropped atomic.Int64
-	parallelRanges(ctx, nt, func(lo, hi int) {
+	parallelRanges(ctx, nt, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			t := m.Triangles[i]
 			s.f[i].t = [3]int32{int32(t[0]), int32(t[1]), int32(t[2])}
@@ -250,7 +250,7 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 	// this runs on all cores with no write shared.
 	s.buildAdjacency()
 	s.adjFresh = true
-	parallelRanges(ctx, nv, func(lo, hi int) {
+	parallelRanges(ctx, nv, func(_, lo, hi int) {
 		var nb []edgeAt
 		for v := int32(lo); v < int32(hi); v++ {
 			nb = nb[:0]
@@ -277,7 +277,7 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 			}
 		}
 	})
-	parallelRanges(ctx, nt, func(lo, hi int) {
+	parallelRanges(ctx, nt, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			s.f[i].dev = 0
 		}
@@ -333,25 +333,33 @@ func (s *simplifier) buildAdjacency() {
 	clear(s.locked)
 }
 
-// parallelRanges calls fn on consecutive ranges covering [0, n), on all
-// cores, and returns when every call has; once ctx is done it starts no
-// more ranges (the caller checks ctx).
-func parallelRanges(ctx context.Context, n int, fn func(lo, hi int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if workers == 1 || n < 1<<14 {
-		fn(0, n)
+// rangeChunks is how many ranges parallelRanges cuts [0, n) into.
+func rangeChunks(n int) int {
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && n >= 1<<14 {
+		return 8 * workers
+	}
+	return 1
+}
+
+// parallelRanges calls fn on consecutive ranges covering [0, n) (chunk c
+// of rangeChunks(n), in any order), on all cores, and returns when every
+// call has; once ctx is done it starts no more ranges (the caller checks
+// ctx).
+func parallelRanges(ctx context.Context, n int, fn func(c, lo, hi int)) {
+	chunks := rangeChunks(n)
+	if chunks == 1 {
+		fn(0, 0, n)
 		return
 	}
-	chunks := 8 * workers
 	step := (n + chunks - 1) / chunks
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for lo := int(next.Add(int64(step))) - step; lo < n && ctx.Err() == nil; lo = int(next.Add(int64(step))) - step {
-				fn(lo, min(lo+step, n))
+			for c := int(next.Add(1) - 1); c < chunks && ctx.Err() == nil; c = int(next.Add(1) - 1) {
+				fn(c, min(c*step, n), min((c+1)*step, n))
 			}
 		}()
 	}
@@ -370,30 +378,18 @@ func (s *simplifier) candidates(ctx context.Context) []cand {
 	if cands == nil {
 		cands = make([]cand, 0, 3*s.live/2) // one per edge at most
 	}
-	nv := int32(len(s.pos))
-	workers := runtime.GOMAXPROCS(0)
-	if workers == 1 || nv < 1<<15 {
-		return s.candidatesIn(0, nv, cands)
+	nv := len(s.pos)
+	chunks := rangeChunks(nv)
+	if chunks == 1 {
+		return s.candidatesIn(0, int32(nv), cands)
 	}
-	if len(s.chunkBuf) != 4*workers {
-		s.chunkBuf = make([][]cand, 4*workers)
+	if len(s.chunkBuf) != chunks {
+		s.chunkBuf = make([][]cand, chunks)
 	}
-	chunks := s.chunkBuf
-	step := (nv + int32(len(chunks)) - 1) / int32(len(chunks))
-	var next atomic.Int32
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := next.Add(1) - 1; int(c) < len(chunks) && ctx.Err() == nil; c = next.Add(1) - 1 {
-				lo := c * step
-				chunks[c] = s.candidatesIn(lo, min(lo+step, nv), chunks[c][:0])
-			}
-		}()
-	}
-	wg.Wait()
-	for _, c := range chunks {
+	parallelRanges(ctx, nv, func(c, lo, hi int) {
+		s.chunkBuf[c] = s.candidatesIn(int32(lo), int32(hi), s.chunkBuf[c][:0])
+	})
+	for _, c := range s.chunkBuf {
 		cands = append(cands, c...)
 	}
 	return cands

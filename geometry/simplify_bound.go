@@ -143,10 +143,8 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	type pt struct{ x, y, h float64 }
 	proj := func(p v64) pt { return pt{dot(p, e1), dot(p, e2), dot(p, n0)} }
 	V, U := proj(pv), proj(pu)
-	// The old fan winds once: its angles at v sum to 2π.
-	angle := 0.0
-	for _, f := range s.ring {
-		var o [2]pt
+	// others projects facet f's two corners other than v.
+	others := func(f int32) (o [2]pt) {
 		k := 0
 		for _, w := range s.f[f].t {
 			if w != v {
@@ -154,6 +152,12 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 				k++
 			}
 		}
+		return o
+	}
+	// The old fan winds once: its angles at v sum to 2π.
+	angle := 0.0
+	for _, f := range s.ring {
+		o := others(f)
 		ax, ay, bx, by := o[0].x-V.x, o[0].y-V.y, o[1].x-V.x, o[1].y-V.y
 		angle += math.Abs(math.Atan2(ax*by-ay*bx, ax*bx+ay*by))
 	}
@@ -163,14 +167,7 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	// v's height on the new fan.
 	D := -1.0
 	for _, f := range s.moved {
-		var o [2]pt
-		k := 0
-		for _, w := range s.f[f].t {
-			if w != v {
-				o[k] = proj(s.pos[w])
-				k++
-			}
-		}
+		o := others(f)
 		// Barycentric coordinates of V in (o0, o1, U).
 		d := (o[1].y-U.y)*(o[0].x-U.x) + (U.x-o[1].x)*(o[0].y-U.y)
 		if d == 0 {
