@@ -85,9 +85,9 @@ func (p *WallThicknessParams) Run(ctx context.Context, job *Job) (any, error) {
 	wall := *p.MinWallThicknessMm
 	job.Progress(10)
 	// The ball only needs to resolve walls up to twice the minimum (the top
-	// of the histogram and of the colour scale); thicker ones are measured by
-	// the ray alone.
-	th, err := geometry.WallThickness(ctx, m, wallSamples[p.Accuracy], 2*wall/k, func(f float64) { job.Progress(10 + 70*f) })
+	// of the histogram and of the colour scale), so its radius stops at the
+	// minimum wall; thicker ones are measured by the ray alone.
+	th, err := geometry.WallThickness(ctx, m, wallSamples[p.Accuracy], wall/k, func(f float64) { job.Progress(10 + 70*f) })
 	if err != nil {
 		return nil, err
 	}

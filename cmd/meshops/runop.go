@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/meshops/meshops"
+	"github.com/meshops/meshops/internal/hugeheap"
 	"github.com/meshops/meshops/operations"
 )
 
@@ -65,6 +67,11 @@ func runOperation(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr, "meshops run: INPUT file missing")
 		return exitUsage
 	}
+	if reserveHeap {
+		if st, err := os.Stat(input); err == nil {
+			hugeheap.Reserve(int(min(max(12*st.Size(), 64<<20), 4<<30)))
+		}
+	}
 	res, err := operations.RunLocal(ctx, operations.Default(), typ, params, input, output, units)
 	if err != nil {
 		return printError(stderr, err)
@@ -74,6 +81,12 @@ func runOperation(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	enc.Encode(res)
 	return exitOK
 }
+
+// reserveHeap says this is the process's own command (set by main, not by
+// tests driving run): the heap it is about to need may be reserved up
+// front and backed by huge pages (internal/hugeheap), sized from the input
+// (the operations use about a dozen bytes per byte of binary STL).
+var reserveHeap bool
 
 // printError prints a numbered error as the API's JSON body and maps it to
 // the exit status: 2 for parameter and request errors, 1 otherwise.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/meshops/meshops/api"
+	"github.com/meshops/meshops/internal/hugeheap"
 	"github.com/meshops/meshops/operations"
 	"github.com/meshops/meshops/upload"
 )
@@ -79,6 +80,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return usageError{fmt.Errorf("--log-level %q: %v", f.logLevel, err)}
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if reserveHeap {
+		// Operations on large meshes need hundreds of MB: the first 512
+		// MiB come as huge pages (see internal/hugeheap).
+		hugeheap.Reserve(512 << 20)
+	}
 
 	meta, err := f.openMeta(ctx)
 	if err != nil {
