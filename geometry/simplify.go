@@ -88,7 +88,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		return out, st, nil
 	}
 	// What the passes needed is garbage now; only the input BVH is reused.
-	s.failedTo, s.failedAt, s.quad, s.candBuf, s.sortedBuf, s.keyBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil, nil, nil
+	s.failed, s.quad, s.candBuf, s.sortedBuf, s.keyBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil, nil
 	var err error
 	st.MaxDeviation, st.MaxNormalDeviation, err = s.measure(ctx, m, out)
 	return out, st, err
@@ -152,14 +152,15 @@ type simplifier struct {
 	uFaces    []int32
 	nbrV      []int32
 	nbrU      []int32
+	nbrP      []planePoint // fitsVertical's scratch: nbrV in plane coordinates
 	newN      []v64
 	lastHit   int32 // the input facet that covered the last point checked
 	in        *Mesh
 	inTree    *inputTree // for points the local input facets do not cover; built in the background
 	cands     []int32
-	changed   []int32 // per vertex: the last pass that changed its neighbourhood
-	failedTo  []int32 // per vertex: the target of its last refused collapse
-	failedAt  []int32 // and the pass that refused it
+	changed   []int32              // per vertex: the last pass that changed its neighbourhood
+	failed    [][failSlots]refusal // per vertex: its last refused collapses
+	edgeVerts []int32              // the boundary and fixed vertices
 	passNo    int32
 	// per pass, reused: candidates, their sort keys, and them sorted
 	candBuf, sortedBuf []cand
@@ -282,6 +283,11 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 			s.f[i].dev = 0
 		}
 	})
+	for v, k := range s.kind {
+		if k != kindInterior {
+			s.edgeVerts = append(s.edgeVerts, int32(v))
+		}
+	}
 	return s
 }
 
@@ -321,10 +327,7 @@ func (s *simplifier) buildAdjacency() {
 	if s.locked == nil {
 		s.locked = make([]bool, nv)
 		s.changed = make([]int32, nv)
-		s.failedTo, s.failedAt = make([]int32, nv), make([]int32, nv)
-		for i := range s.failedTo {
-			s.failedTo[i] = -1
-		}
+		s.failed = make([][failSlots]refusal, nv)
 	}
 	if !s.adjFresh {
 		s.adj.build(nv, len(s.f), func(i int) ([3]int32, bool) { return s.f[i].t, s.f[i].t[0] >= 0 })
@@ -372,74 +375,99 @@ type cand struct {
 }
 
 // candidates lists each edge once, as its cheaper direction by quadric
-// error, in vertex order (built in chunks on all cores).
+// error. Edges between interior vertices come from the facets (each is
+// used once in each direction, so its lower-to-higher use names it), in
+// chunks on all cores; the few edges at boundary and fixed vertices from
+// those vertices.
 func (s *simplifier) candidates(ctx context.Context) []cand {
 	cands := s.candBuf[:0]
 	if cands == nil {
 		cands = make([]cand, 0, 3*s.live/2) // one per edge at most
 	}
-	nv := len(s.pos)
-	chunks := rangeChunks(nv)
-	if chunks == 1 {
-		return s.candidatesIn(0, int32(nv), cands)
+	nf := len(s.f)
+	if chunks := rangeChunks(nf); chunks == 1 {
+		cands = s.candidatesIn(0, nf, cands)
+	} else {
+		if len(s.chunkBuf) != chunks {
+			s.chunkBuf = make([][]cand, chunks)
+		}
+		parallelRanges(ctx, nf, func(c, lo, hi int) {
+			s.chunkBuf[c] = s.candidatesIn(lo, hi, s.chunkBuf[c][:0])
+		})
+		for _, c := range s.chunkBuf {
+			cands = append(cands, c...)
+		}
 	}
-	if len(s.chunkBuf) != chunks {
-		s.chunkBuf = make([][]cand, chunks)
-	}
-	parallelRanges(ctx, nv, func(c, lo, hi int) {
-		s.chunkBuf[c] = s.candidatesIn(int32(lo), int32(hi), s.chunkBuf[c][:0])
-	})
-	for _, c := range s.chunkBuf {
-		cands = append(cands, c...)
+	var nb []int32
+	for _, a := range s.edgeVerts {
+		cands, nb = s.candidatesAround(a, cands, nb)
 	}
 	return cands
 }
 
-// candidatesIn appends the candidates of edges whose lower vertex is in
-// [from, to).
-func (s *simplifier) candidatesIn(from, to int32, cands []cand) []cand {
-	var nb []int32
-	for a := from; a < to; a++ {
-		faces := s.adj.of(a)
-		if len(faces) == 0 {
+// candidatesIn appends the candidates of the edges between interior
+// vertices used by facets lo..hi from their lower vertex.
+func (s *simplifier) candidatesIn(lo, hi int, cands []cand) []cand {
+	for f := lo; f < hi; f++ {
+		t := s.f[f].t
+		if t[0] < 0 {
 			continue
 		}
-		nb = nb[:0]
-		for _, f := range faces {
-			for _, b := range s.f[f].t {
-				if b > a {
-					nb = append(nb, b)
-				}
+		for k := range 3 {
+			a, b := t[k], t[(k+1)%3]
+			if a < b && s.kind[a] == kindInterior && s.kind[b] == kindInterior {
+				cands = s.edgeCandidate(a, b, false, cands)
 			}
 		}
-		slices.Sort(nb)
-		for i := 0; i < len(nb); {
-			j := i
-			for j < len(nb) && nb[j] == nb[i] {
-				j++
-			}
-			b, boundaryEdge := nb[i], j-i == 1
-			i = j
-			best, bestFrom, bestTo := math.Inf(1), int32(-1), int32(-1)
-			for _, d := range [2][2]int32{{a, b}, {b, a}} {
-				if !s.mayMove(d[0], d[1], boundaryEdge) {
-					continue
-				}
-				to := s.pos[d[1]]
-				if c := s.quad[d[0]].eval(to) + s.quad[d[1]].eval(to); c < best {
-					best, bestFrom, bestTo = c, d[0], d[1]
-				}
-			}
-			// Refused before, and nothing around either end changed since:
-			// the same checks would refuse it again, so it is not a
-			// candidate (and does not crowd the cheapest third).
-			if bestFrom >= 0 {
-				if f := s.failedAt[bestFrom]; s.failedTo[bestFrom] == bestTo && f > s.changed[bestFrom] && f > s.changed[bestTo] {
-					continue
-				}
-				cands = append(cands, cand{float32(max(best, 0)), bestFrom, bestTo})
+	}
+	return cands
+}
+
+// candidatesAround appends the candidates of the edges at boundary or
+// fixed vertex a that it names: those to interior vertices, and to higher
+// ones of its own kinds (nb is scratch space, returned for reuse).
+func (s *simplifier) candidatesAround(a int32, cands []cand, nb []int32) ([]cand, []int32) {
+	nb = nb[:0]
+	for _, f := range s.adj.of(a) {
+		for _, b := range s.f[f].t {
+			if b != a && (b > a || s.kind[b] == kindInterior) {
+				nb = append(nb, b)
 			}
 		}
+	}
+	slices.Sort(nb)
+	for i := 0; i < len(nb); {
+		j := i
+		for j < len(nb) && nb[j] == nb[i] {
+			j++
+		}
+		cands = s.edgeCandidate(a, nb[i], j-i == 1, cands)
+		i = j
+	}
+	return cands, nb
+}
+
+// edgeCandidate appends edge (a, b)'s cheaper allowed direction, unless
+// that was refused before and nothing around either end has changed since
+// (the same checks would refuse it again, and it would crowd the cheapest
+// third). With nothing changed, a refused direction is still the cheaper
+// one, so a refusal either way skips the edge before any cost is computed.
+func (s *simplifier) edgeCandidate(a, b int32, boundaryEdge bool, cands []cand) []cand {
+	if s.refusedBefore(a, b) || s.refusedBefore(b, a) {
+		return cands
+	}
+	best, bestFrom, bestTo := math.Inf(1), int32(-1), int32(-1)
+	for _, d := range [2][2]int32{{a, b}, {b, a}} {
+		if !s.mayMove(d[0], d[1], boundaryEdge) {
+			continue
+		}
+		to := s.pos[d[1]]
+		if c := s.quad[d[0]].eval(to) + s.quad[d[1]].eval(to); c < best {
+			best, bestFrom, bestTo = c, d[0], d[1]
+		}
+	}
+	if bestFrom >= 0 {
+		cands = append(cands, cand{float32(max(best, 0)), bestFrom, bestTo})
 	}
 	return cands
 }
@@ -527,10 +555,46 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 			s.locked[c.from], s.locked[c.to] = true, true
 			done++
 		} else {
-			s.failedTo[c.from], s.failedAt[c.from] = c.to, s.passNo
+			s.refuse(c.from, c.to)
 		}
 	}
 	return done, nil
+}
+
+// failSlots is how many refused collapses each vertex remembers: a vertex
+// proposes about three collapses (half its edges), and one that was
+// refused is refused again in every pass until something near it changes.
+const failSlots = 4
+
+// refusal is a collapse to vertex to that was refused in pass at (a slot
+// with at 0 is free: passes count from 1).
+type refusal struct{ to, at int32 }
+
+// refuse notes that the collapse v→u was refused in this pass.
+func (s *simplifier) refuse(v, u int32) {
+	slots := &s.failed[v]
+	oldest := 0
+	for i, r := range slots {
+		if r.at == 0 || r.to == u || r.at <= s.changed[v] {
+			oldest = i // free, the same, or stale: v has changed since
+			break
+		}
+		if r.at < slots[oldest].at {
+			oldest = i
+		}
+	}
+	slots[oldest] = refusal{u, s.passNo}
+}
+
+// refusedBefore says whether v→u was refused in a pass after which nothing
+// around v or u changed: the same checks would refuse it again.
+func (s *simplifier) refusedBefore(v, u int32) bool {
+	for _, r := range s.failed[v] {
+		if r.to == u && r.at > 0 {
+			return r.at > s.changed[v] && r.at > s.changed[u]
+		}
+	}
+	return false
 }
 
 // mayMove says whether vertex v may move onto its neighbour u.

@@ -1,6 +1,9 @@
 package geometry
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Tracked bounds let most collapses skip measurement. A collapse v→u
 // replaces the fan of facets around v by a fan around u over the same link
@@ -48,7 +51,7 @@ func unionCone(a, b cone) cone {
 	if a.half() < 0 {
 		return b
 	}
-	if b.half() < 0 {
+	if b.half() < 0 || a == b {
 		return a
 	}
 	const slack = 1e-6
@@ -86,11 +89,6 @@ func (s *simplifier) sampleCone(smp int32) cone {
 	return makeCone(v64{float64(n[0]), float64(n[1]), float64(n[2])}, 0)
 }
 
-// coneFits says whether every normal in c is within MaxAngle of n.
-func (s *simplifier) coneFits(c cone, n v64) bool {
-	return c.half() < 0 || angleBetween(c.axis(), n)+c.half() <= s.maxAngle
-}
-
 // fitsVertical checks the collapse v→u (ring, moved, newN and nbrV
 // filled by collapse) against the tracked bounds, leaving the new facets'
 // bound in bDev and cone in bCone, and the sample moves in bMerge.
@@ -103,14 +101,12 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	// The plane: the area-weighted mean normal of the old fan.
 	var n0 v64
 	dev := 0.0
-	c := emptyCone
 	for _, f := range s.ring {
 		t := s.f[f].t
 		a, b, cc := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
 		n := cross(sub(b, a), sub(cc, a))
 		n0 = v64{n0[0] + n[0], n0[1] + n[1], n0[2] + n[2]}
 		dev = max(dev, float64(s.f[f].dev))
-		c = unionCone(c, s.f[f].cone)
 	}
 	l := norm(n0)
 	if l == 0 {
@@ -128,11 +124,32 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 		}
 	}
 	for _, n := range s.newN {
-		if dot(n, n0) <= facing || !s.coneFits(c, n) {
+		if dot(n, n0) <= facing {
 			return false
 		}
 	}
-	// Plane coordinates (x, y) and height h along n0.
+	// Every input normal on the old fan stays within MaxAngle of every new
+	// facet's: checked cone by cone (tighter than against their union, and
+	// one cosine per cone instead of the union's trigonometry, which only
+	// an accepted collapse needs).
+	for _, f := range s.ring {
+		c := s.f[f].cone
+		if c.half() < 0 {
+			continue
+		}
+		rest := s.maxAngle - c.half()
+		if rest < 0 {
+			return false
+		}
+		limit, axis := math.Cos(rest), c.axis()
+		for _, n := range s.newN {
+			if dot(axis, n) < limit {
+				return false
+			}
+		}
+	}
+	// Plane coordinates (x, y) and height h along n0, of v, u and v's
+	// other neighbours (nbrV, sorted; nbrP[i] is nbrV[i]'s).
 	e1 := cross(n0, v64{1, 0, 0})
 	if norm(e1) < 0.5 {
 		e1 = cross(n0, v64{0, 1, 0})
@@ -140,34 +157,46 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	l = norm(e1)
 	e1 = v64{e1[0] / l, e1[1] / l, e1[2] / l}
 	e2 := cross(n0, e1)
-	type pt struct{ x, y, h float64 }
-	proj := func(p v64) pt { return pt{dot(p, e1), dot(p, e2), dot(p, n0)} }
+	proj := func(p v64) planePoint { return planePoint{dot(p, e1), dot(p, e2), dot(p, n0)} }
 	V, U := proj(pv), proj(pu)
-	// others projects facet f's two corners other than v.
-	others := func(f int32) (o [2]pt) {
-		k := 0
-		for _, w := range s.f[f].t {
-			if w != v {
-				o[k] = proj(s.pos[w])
-				k++
-			}
-		}
-		return o
+	s.nbrP = s.nbrP[:0]
+	for _, w := range s.nbrV {
+		s.nbrP = append(s.nbrP, proj(s.pos[w]))
 	}
-	// The old fan winds once: its angles at v sum to 2π.
-	angle := 0.0
+	at := func(w int32) planePoint {
+		i, _ := slices.BinarySearch(s.nbrV, w)
+		return s.nbrP[i]
+	}
+	// The old fan winds once around v. Its facets all face the plane, so
+	// each turns counter-clockwise about V there, and the winding number is
+	// how many of them cross the ray from V along +x (going up).
+	crossings := 0
 	for _, f := range s.ring {
-		o := others(f)
-		ax, ay, bx, by := o[0].x-V.x, o[0].y-V.y, o[1].x-V.x, o[1].y-V.y
-		angle += math.Abs(math.Atan2(ax*by-ay*bx, ax*bx+ay*by))
+		t := s.f[f].t
+		k := 0
+		for t[k] != v {
+			k++
+		}
+		a, b := at(t[(k+1)%3]), at(t[(k+2)%3])
+		if a.y < V.y && b.y >= V.y {
+			crossings++
+		}
 	}
-	if math.Abs(angle-2*math.Pi) > 1e-6 {
+	if crossings != 1 {
 		return false
 	}
 	// v's height on the new fan.
 	D := -1.0
 	for _, f := range s.moved {
-		o := others(f)
+		t := s.f[f].t
+		var o [2]planePoint
+		j := 0
+		for _, w := range t {
+			if w != v {
+				o[j] = at(w)
+				j++
+			}
+		}
 		// Barycentric coordinates of V in (o0, o1, U).
 		d := (o[1].y-U.y)*(o[0].x-U.x) + (U.x-o[1].x)*(o[0].y-U.y)
 		if d == 0 {
@@ -185,18 +214,18 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 		return false
 	}
 	// Crossings of old spokes (v, w) with new ones (u, w').
-	for _, w := range s.nbrV {
+	for i, w := range s.nbrV {
 		if w == u {
 			continue
 		}
-		W := proj(s.pos[w])
-		for _, w2 := range s.nbrV {
+		W := s.nbrP[i]
+		rx, ry := W.x-V.x, W.y-V.y
+		for j, w2 := range s.nbrV {
 			if w2 == u || w2 == w {
 				continue
 			}
-			W2 := proj(s.pos[w2])
+			W2 := s.nbrP[j]
 			// V + a(W - V) = U + b(W2 - U)
-			rx, ry := W.x-V.x, W.y-V.y
 			qx, qy := W2.x-U.x, W2.y-U.y
 			den := rx*qy - ry*qx
 			if den == 0 {
@@ -214,6 +243,10 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	if dev+D > s.hard {
 		s.overBound = true
 		return false
+	}
+	c := emptyCone
+	for _, f := range s.ring {
+		c = unionCone(c, s.f[f].cone)
 	}
 	s.bDev, s.bCone = up32(dev+D), c
 	s.bMerge = s.bMerge[:0]
@@ -234,6 +267,10 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	}
 	return true
 }
+
+// planePoint is a point in fitsVertical's plane coordinates: x, y in the
+// plane and h, the height along its normal.
+type planePoint struct{ x, y, h float64 }
 
 // splice moves the samples of facet r to the end of facet f's list.
 func (s *simplifier) splice(f, r int32) {

@@ -66,7 +66,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers 
 					w.locked[c.from], w.locked[c.to] = true, true
 					done[r]++
 				} else {
-					w.failedTo[c.from], w.failedAt[c.from] = c.to, w.passNo
+					w.refuse(c.from, c.to)
 				}
 			}
 			removed[r] = s.live - w.live
@@ -85,7 +85,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers 
 // bounds, locks) and has its own scratch space.
 func (s *simplifier) worker() *simplifier {
 	w := *s
-	w.moved, w.assign, w.samples, w.ring, w.uFaces, w.nbrV, w.nbrU, w.newN, w.bMerge, w.cands = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	w.moved, w.assign, w.samples, w.ring, w.uFaces, w.nbrV, w.nbrU, w.nbrP, w.newN, w.bMerge, w.cands = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return &w
 }
 
