@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 )
 
 // WrapOptions are the parameters of Shrinkwrap, in model units.
@@ -59,6 +60,11 @@ func Shrinkwrap(ctx context.Context, m *Mesh, opt WrapOptions) (*Mesh, WrapStats
 			opt.Progress(f)
 		}
 	}
+	// The grid's parallel stages work in slabs along z: a flat part lying
+	// in x–y would give them two or three slabs, so the model is turned
+	// (a cyclic swap of axes, a rotation) to lie along z, and the result
+	// turned back.
+	m, turn := turnLongestToZ(m)
 	lo, hi := m.Bounds()
 	ratio := opt.Closing / opt.Voxel
 	off := opt.Offset / opt.Voxel
@@ -157,15 +163,45 @@ func Shrinkwrap(ctx context.Context, m *Mesh, opt WrapOptions) (*Mesh, WrapStats
 	// (no measuring; marching-cubes fans are height fields), keeping edges
 	// sharper than 60°.
 	st.TrianglesMC = len(out.Triangles)
-	if wrapSimplifyBound <= 0 {
-		return out, st, nil
+	if wrapSimplifyBound > 0 {
+		out, _, err = Simplify(ctx, out, SimplifyOptions{MaxDeviation: wrapSimplifyBound * h, MaxAngle: 60, Passes: 10, provenOnly: true,
+			Progress: func(f float64) { progress(0.85 + 0.15*f) }})
+		if err != nil {
+			return nil, st, err
+		}
 	}
-	out, _, err = Simplify(ctx, out, SimplifyOptions{MaxDeviation: wrapSimplifyBound * h, MaxAngle: 60, Passes: 10, provenOnly: true,
-		Progress: func(f float64) { progress(0.85 + 0.15*f) }})
-	if err != nil {
-		return nil, st, err
-	}
+	turnAxes(out, (3-turn)%3)
 	return out, st, nil
+}
+
+// turnLongestToZ returns m turned by turnAxes so that its longest extent
+// lies along z, and the number of steps (m itself when that is 0).
+func turnLongestToZ(m *Mesh) (*Mesh, int) {
+	lo, hi := m.Bounds()
+	longest := 2
+	for k := range 2 {
+		if hi[k]-lo[k] > hi[longest]-lo[longest] {
+			longest = k
+		}
+	}
+	steps := (longest + 1) % 3 // x → 1 step, y → 2, z → 0
+	if steps == 0 {
+		return m, 0
+	}
+	t := &Mesh{Vertices: slices.Clone(m.Vertices), Triangles: m.Triangles}
+	turnAxes(t, steps)
+	return t, steps
+}
+
+// turnAxes moves each vertex's coordinate k+steps to k (a cyclic swap of
+// the axes: a rotation, so facets keep their orientation), in place.
+func turnAxes(m *Mesh, steps int) {
+	if steps%3 == 0 {
+		return
+	}
+	for i, v := range m.Vertices {
+		m.Vertices[i] = Vec3{v[steps%3], v[(1+steps)%3], v[(2+steps)%3]}
+	}
 }
 
 // wrapSimplifyBound is the reduction's bound in voxels (≤ 0: none, for tests).

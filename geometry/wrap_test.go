@@ -3,6 +3,7 @@ package geometry
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -146,5 +147,29 @@ func TestShrinkwrapClosedOutsideOnly(t *testing.T) {
 		if !rb.Watertight || rb.Shells != 1 || math.Abs(rb.Volume-ra.Volume) > 1e-3*ra.Volume {
 			t.Errorf("%s: outside-only wrap differs: %+v", name, rb)
 		}
+	}
+}
+
+// The wrap turns a model to lie along z and back: a rotation, so the
+// turned mesh keeps its volume's sign, and turning back is exact.
+func TestTurnLongestToZ(t *testing.T) {
+	plate := cube(Vec3{1, 2, 3}, 1)
+	for i := range plate.Vertices {
+		plate.Vertices[i][0] *= 30 // longest along x
+	}
+	turned, steps := turnLongestToZ(plate)
+	lo, hi := turned.Bounds()
+	if steps != 1 || hi[2]-lo[2] < 29 {
+		t.Fatalf("turned %d steps, z extent %g", steps, hi[2]-lo[2])
+	}
+	if v0, v1 := signedVolume(plate), signedVolume(turned); math.Abs(v0-v1) > 1e-3*math.Abs(v0) {
+		t.Errorf("signed volume %g became %g", v0, v1)
+	}
+	if plate.Vertices[0] == turned.Vertices[0] {
+		t.Error("the input mesh was turned in place")
+	}
+	turnAxes(turned, (3-steps)%3)
+	if !slices.Equal(turned.Vertices, plate.Vertices) {
+		t.Error("turning back does not restore the vertices")
 	}
 }

@@ -24,8 +24,9 @@ type LocalResult struct {
 // validation as the service: params are the operation's JSON parameters,
 // output is where a produced file goes ("" = next to the input, named as
 // the service would name it). Parameter errors are *meshops.Error values
-// with their catalogue codes, exactly as over HTTP.
-func RunLocal(ctx context.Context, reg *Registry, typ string, params map[string]json.RawMessage, input, output string, units meshops.Units) (*LocalResult, error) {
+// with their catalogue codes, exactly as over HTTP. report, if set, hears
+// the operation's progress (0–100) as the service's status would.
+func RunLocal(ctx context.Context, reg *Registry, typ string, params map[string]json.RawMessage, input, output string, units meshops.Units, report func(pct float64)) (*LocalResult, error) {
 	src, err := localFile(input, units)
 	if err != nil {
 		return nil, err
@@ -54,6 +55,7 @@ func RunLocal(ctx context.Context, reg *Registry, typ string, params map[string]
 		Op:           &meshops.Operation{ID: "local", Type: typ, Params: req.RawParams},
 		Source:       src,
 		MaxTriangles: 5_000_000,
+		Report:       report,
 		Open: func(context.Context) (meshops.Blob, error) {
 			f, err := os.Open(input)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"time"
 )
 
 const usage = `meshops prepares 3D models for printing.
@@ -56,7 +57,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 				defer pprof.StopCPUProfile()
 			}
 		}
-		return runOperation(ctx, args[2:], stdout, stderr)
+		// MESHOPS_PROGRESS=1 prints the operation's progress to stderr,
+		// with the time since the command started.
+		var report func(float64)
+		if getenv("MESHOPS_PROGRESS") != "" {
+			start := time.Now()
+			report = func(pct float64) {
+				fmt.Fprintf(stderr, "progress %5.1f%% at %.3f s\n", pct, time.Since(start).Seconds())
+			}
+		}
+		return runOperation(ctx, args[2:], stdout, stderr, report)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -18,7 +18,7 @@ import (
 // validation. Parameter values are read as JSON when they parse (numbers,
 // true/false) and as strings otherwise. Exit status: 0 success, 2 a
 // parameter error (the numbered error is printed), 1 anything else.
-func runOperation(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runOperation(ctx context.Context, args []string, stdout, stderr io.Writer, report func(pct float64)) int {
 	if len(args) < 2 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(stderr, "usage: meshops run OPERATION [--param value …] INPUT [-o OUTPUT] [--input-units mm|cm|m|inch|ft]")
 		fmt.Fprintf(stderr, "operations: %s\n", strings.Join(operations.Default().Types(), ", "))
@@ -72,7 +72,7 @@ func runOperation(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			hugeheap.Reserve(int(min(max(12*st.Size(), 64<<20), 4<<30)))
 		}
 	}
-	res, err := operations.RunLocal(ctx, operations.Default(), typ, params, input, output, units)
+	res, err := operations.RunLocal(ctx, operations.Default(), typ, params, input, output, units, report)
 	if err != nil {
 		return printError(stderr, err)
 	}
