@@ -30,6 +30,9 @@ type SimplifyOptions struct {
 	// map proves within the bound are made (and the final measurement is
 	// skipped). For surfaces like a wrap, whose every fan is a height field.
 	provenOnly bool
+	// minGain stops the passes after one that removed fewer than this
+	// fraction of the live facets (0: run them all).
+	minGain float64
 }
 
 // SimplifyStats describes a reduction, measured on the result.
@@ -70,6 +73,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		if err := ctx.Err(); err != nil {
 			return nil, st, err
 		}
+		live := s.live
 		n, err := s.pass(ctx)
 		if err != nil {
 			return nil, st, err
@@ -78,7 +82,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		if opt.Progress != nil {
 			opt.Progress(float64(pass+1) / float64(passes))
 		}
-		if n == 0 {
+		if n == 0 || float64(live-s.live) < opt.minGain*float64(live) {
 			break
 		}
 	}

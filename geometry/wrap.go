@@ -161,10 +161,11 @@ func Shrinkwrap(ctx context.Context, m *Mesh, opt WrapOptions) (*Mesh, WrapStats
 	// Marching cubes leaves a facet or two per voxel. A bounded reduction
 	// removes the staircase: only collapses proven within a quarter voxel
 	// (no measuring; marching-cubes fans are height fields), keeping edges
-	// sharper than 60°.
+	// sharper than 60°, until a pass removes less than 3 % of the facets
+	// (the passes after that take a tenth of the time for 1–2 % more).
 	st.TrianglesMC = len(out.Triangles)
 	if wrapSimplifyBound > 0 {
-		out, _, err = Simplify(ctx, out, SimplifyOptions{MaxDeviation: wrapSimplifyBound * h, MaxAngle: 60, Passes: 10, provenOnly: true,
+		out, _, err = Simplify(ctx, out, SimplifyOptions{MaxDeviation: wrapSimplifyBound * h, MaxAngle: 60, Passes: 10, provenOnly: true, minGain: 0.03,
 			Progress: func(f float64) { progress(0.85 + 0.15*f) }})
 		if err != nil {
 			return nil, st, err
