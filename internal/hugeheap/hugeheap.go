@@ -65,3 +65,14 @@ func Reserve(n int) {
 	// milliseconds.
 	go runtime.GC()
 }
+
+// At start-up the heap is one arena, partly mapped; packages initialised
+// after this one (the metrics, database and protocol libraries among them)
+// fill it page by page. Advising it early saves most of those faults.
+func init() {
+	if supported {
+		firstObject = new([16]byte)
+		lo := uintptr(unsafe.Pointer(firstObject)) &^ (arena - 1)
+		adviseRange(lo, arena)
+	}
+}
