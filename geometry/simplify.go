@@ -396,6 +396,9 @@ func (s *simplifier) candidates(ctx context.Context) []cand {
 			s.chunkBuf = make([][]cand, chunks)
 		}
 		parallelRanges(ctx, nf, func(c, lo, hi int) {
+			if s.chunkBuf[c] == nil { // an edge per one and a half facets at most
+				s.chunkBuf[c] = make([]cand, 0, 3*(hi-lo)/2+16)
+			}
 			s.chunkBuf[c] = s.candidatesIn(lo, hi, s.chunkBuf[c][:0])
 		})
 		for _, c := range s.chunkBuf {
