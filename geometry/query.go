@@ -18,11 +18,25 @@ type RayHit struct {
 // (t > 0, dir need not be unit; Dist is in units of |dir|) that skip does
 // not reject, or ok = false.
 func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
+	return h.raycast(m, nil, nil, origin, dir, skip)
+}
+
+// RaycastLeaving is Raycast restricted to triangles the ray leaves through
+// (dot(normal, dir) > 0), pruning whole nodes by their normal cones. From
+// inside a closed, consistently oriented solid the first surface hit is
+// always one the ray leaves through, so there it finds what Raycast finds,
+// without testing the surface around the origin that faces the other way.
+func (h *BVH) RaycastLeaving(m *Mesh, cones []normalCone, normals [][3]float64, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
+	return h.raycast(m, cones, normals, origin, dir, skip)
+}
+
+func (h *BVH) raycast(m *Mesh, cones []normalCone, normals [][3]float64, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
 	best := RayHit{Dist: math.Inf(1)}
 	if len(h.nodes) == 0 {
 		return best, false
 	}
-	var inv [3]float64
+	var inv, back [3]float64
+	l := norm(dir)
 	for k := range 3 {
 		// An axis-parallel ray gets a huge finite inverse instead of ±Inf,
 		// so the slab test never meets 0·Inf.
@@ -31,7 +45,11 @@ func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dis
 			d = math.Copysign(1e-300, d)
 		}
 		inv[k] = 1 / d
+		back[k] = -dir[k] / l
 	}
+	// A node may hold a surface the ray leaves through if some normal n in
+	// it has dot(n, −dir) ≤ 0.
+	leaving := func(n uint32) bool { return cones == nil || cones[n].mayFace(back, 0) }
 	// Nearer child first, so the first hits found prune the rest.
 	type entry struct {
 		node uint32
@@ -39,7 +57,7 @@ func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dis
 	}
 	var stack [64]entry
 	t0, ok := rayBox(origin, inv, h.nodes[0].min, h.nodes[0].max, best.Dist)
-	if !ok {
+	if !ok || !leaving(0) {
 		return best, false
 	}
 	stack[0] = entry{0, t0}
@@ -53,6 +71,9 @@ func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dis
 		nd := &h.nodes[e.node]
 		if nd.count > 0 {
 			for _, t := range h.tris[nd.first : nd.first+nd.count] {
+				if normals != nil && dot(normals[t], dir) <= 0 {
+					continue
+				}
 				a, b, c := m.Triangle(int(t))
 				if d, ok := rayTriangle(origin, dir, to64(a), to64(b), to64(c)); ok && d < best.Dist && (skip == nil || !skip(t, d)) {
 					best = RayHit{Tri: t, Dist: d}
@@ -63,6 +84,8 @@ func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dis
 		l, r := nd.first, nd.first+1
 		tl, okl := rayBox(origin, inv, h.nodes[l].min, h.nodes[l].max, best.Dist)
 		tr, okr := rayBox(origin, inv, h.nodes[r].min, h.nodes[r].max, best.Dist)
+		okl = okl && leaving(l)
+		okr = okr && leaving(r)
 		switch {
 		case okl && okr:
 			if tl <= tr {

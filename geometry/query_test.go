@@ -113,3 +113,45 @@ func TestBVHSAHMatchesMorton(t *testing.T) {
 		}
 	}
 }
+
+// From a closed solid's surface, inward, the first surface hit is one the
+// ray leaves through: RaycastLeaving finds what Raycast finds once the
+// surfaces the ray enters are skipped, on both trees.
+func TestRaycastLeavingOnSolids(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for name, m := range map[string]*Mesh{"extruder": readCorpusSTL(t, "prusa_extruder-body.stl"), "torus": torus(40, 24, 10, 3, 0.02, rng)} {
+		normals := make([][3]float64, len(m.Triangles))
+		for i := range m.Triangles {
+			n := m.normal(i)
+			normals[i] = [3]float64{float64(n[0]), float64(n[1]), float64(n[2])}
+		}
+		for _, h := range []*BVH{NewBVH(m), NewBVHSAH(m)} {
+			cones := h.NormalCones(normals)
+			hits := 0
+			for i := range 3000 {
+				tri := i * 7919 % len(m.Triangles)
+				a, b, c := m.Triangle(tri)
+				u, v := rng.Float64(), rng.Float64()
+				if u+v > 1 {
+					u, v = 1-u, 1-v
+				}
+				var p, d [3]float64
+				for k := range 3 {
+					p[k] = float64(a[k]) + u*float64(b[k]-a[k]) + v*float64(c[k]-a[k])
+					d[k] = -normals[tri][k]
+				}
+				want, okw := h.Raycast(m, p, d, func(tr uint32, dist float64) bool { return dist < 1e-6 || dot(normals[tr], d) <= 0 })
+				got, okg := h.RaycastLeaving(m, cones, normals, p, d, func(tr uint32, dist float64) bool { return dist < 1e-6 })
+				if okw != okg || okw && math.Abs(want.Dist-got.Dist) > 1e-9 {
+					t.Fatalf("%s: ray %d: Raycast %v %v, RaycastLeaving %v %v", name, i, want, okw, got, okg)
+				}
+				if okg {
+					hits++
+				}
+			}
+			if hits < 2900 {
+				t.Errorf("%s: only %d of 3000 inward rays hit", name, hits)
+			}
+		}
+	}
+}

@@ -14,10 +14,13 @@ import (
 //
 // Each sample combines two measures, each right where the other is wrong:
 //
-//   - the inward ray: distance to the first surface along the inverted face
-//     normal. Hits on neighbouring facets that the ray enters rather than
-//     leaves (it started on a sharp inner corner) and self-hits closer than
-//     1e-7 of the model size are ignored, so inner corners do not read ~0.
+//   - the inward ray: distance to the first surface the ray leaves the
+//     material through, along the inverted face normal. Surfaces it would
+//     enter are ignored (in a closed solid the first surface hit is always
+//     one the ray leaves through; the others are the sample's own
+//     surroundings, such as the neighbour across a sharp inner corner,
+//     which would read ~0), and so are hits closer than 1e-7 of the model
+//     size.
 //   - the largest ball tangent at the sample that touches no opposing
 //     surface (a surface whose normal is more than ~95° from the sample's):
 //     it starts at half the ray distance and shrinks, catching walls the
@@ -150,16 +153,8 @@ func measure(m *Mesh, bvh *BVH, cones []normalCone, normals [][3]float64, s *Thi
 	if n == ([3]float64{}) {
 		return math.NaN()
 	}
-	own := m.Triangles[s.Tri]
 	dir := v64{-n[0], -n[1], -n[2]}
-	hit, ok := bvh.Raycast(m, s.P, dir, func(t uint32, d float64) bool {
-		if t == s.Tri || d < eps {
-			return true
-		}
-		// A neighbour the ray enters (its outward normal faces the ray):
-		// the sample sits on a sharp inner corner, not before a wall.
-		return sharedVertices(own, m.Triangles[t]) > 0 && dot(normals[t], dir) < 0
-	})
+	hit, ok := bvh.RaycastLeaving(m, cones, normals, s.P, dir, func(t uint32, d float64) bool { return d < eps })
 	r := math.Min(diag, maxBall)
 	if ok {
 		r = math.Min(hit.Dist/2, maxBall)
