@@ -71,18 +71,55 @@ func WritePLYScalars(w io.Writer, m *Mesh, scalarName string, scalar []float32, 
 	if len(scalar) != len(m.Vertices) || len(colours) != len(m.Vertices) {
 		return fmt.Errorf("ply: %d scalars and %d colours for %d vertices", len(scalar), len(colours), len(m.Vertices))
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	fmt.Fprintf(bw, "ply\nformat binary_little_endian 1.0\ncomment meshops\nelement vertex %d\nproperty float x\nproperty float y\nproperty float z\nproperty float %s\nproperty uchar red\nproperty uchar green\nproperty uchar blue\nelement face %d\nproperty list uchar int vertex_indices\nend_header\n",
-		len(m.Vertices), safeName(scalarName), len(m.Triangles))
-	var rec [19]byte
+	bw := plyScalarHeader(w, len(m.Vertices), len(m.Triangles), scalarName)
+	var rec plyScalarRecord
 	for i, v := range m.Vertices {
-		for k := range 3 {
-			binary.LittleEndian.PutUint32(rec[4*k:], math.Float32bits(v[k]))
-		}
-		binary.LittleEndian.PutUint32(rec[12:], math.Float32bits(scalar[i]))
-		rec[16], rec[17], rec[18] = colours[i][0], colours[i][1], colours[i][2]
-		bw.Write(rec[:19])
+		rec.put(bw, v, scalar[i], colours[i])
 	}
 	writePLYFaces(bw, m)
 	return bw.Flush()
+}
+
+// WritePLYFacetScalars is WritePLYScalars with a value per facet: each
+// facet gets its own three vertices carrying value(facet), so facets show
+// their own values instead of blending with their neighbours' at shared
+// vertices.
+func WritePLYFacetScalars(w io.Writer, m *Mesh, scalarName string, value func(tri int) (float32, [3]uint8)) error {
+	bw := plyScalarHeader(w, 3*len(m.Triangles), len(m.Triangles), scalarName)
+	var rec plyScalarRecord
+	for i, t := range m.Triangles {
+		v, c := value(i)
+		for _, vi := range t {
+			rec.put(bw, m.Vertices[vi], v, c)
+		}
+	}
+	var face [13]byte
+	face[0] = 3
+	for i := range m.Triangles {
+		for k := range 3 {
+			binary.LittleEndian.PutUint32(face[1+4*k:], uint32(3*i+k))
+		}
+		bw.Write(face[:])
+	}
+	return bw.Flush()
+}
+
+// plyScalarHeader starts a buffered PLY for WritePLYScalars' layout.
+func plyScalarHeader(w io.Writer, vertices, faces int, scalarName string) *bufio.Writer {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	fmt.Fprintf(bw, "ply\nformat binary_little_endian 1.0\ncomment meshops\nelement vertex %d\nproperty float x\nproperty float y\nproperty float z\nproperty float %s\nproperty uchar red\nproperty uchar green\nproperty uchar blue\nelement face %d\nproperty list uchar int vertex_indices\nend_header\n",
+		vertices, safeName(scalarName), faces)
+	return bw
+}
+
+// plyScalarRecord is one vertex of that layout.
+type plyScalarRecord [19]byte
+
+func (rec *plyScalarRecord) put(bw *bufio.Writer, v Vec3, scalar float32, colour [3]uint8) {
+	for k := range 3 {
+		binary.LittleEndian.PutUint32(rec[4*k:], math.Float32bits(v[k]))
+	}
+	binary.LittleEndian.PutUint32(rec[12:], math.Float32bits(scalar))
+	rec[16], rec[17], rec[18] = colour[0], colour[1], colour[2]
+	bw.Write(rec[:])
 }

@@ -140,25 +140,22 @@ func (p *WallThicknessParams) Run(ctx context.Context, job *Job) (any, error) {
 	// Each triangle gets its own three vertices carrying its value, so large
 	// CAD facets show their own thickness instead of blending with every
 	// neighbour's at shared vertices. (Very large scans keep shared vertices.)
-	pm, values := m, th.PerVertex
-	if len(m.Triangles) <= 2_000_000 {
-		pm = &geometry.Mesh{Vertices: make([]geometry.Vec3, 0, 3*len(m.Triangles)), Triangles: make([][3]uint32, len(m.Triangles))}
-		values = make([]float32, 0, 3*len(m.Triangles))
-		for i, t := range m.Triangles {
-			n := uint32(len(pm.Vertices))
-			pm.Vertices = append(pm.Vertices, m.Vertices[t[0]], m.Vertices[t[1]], m.Vertices[t[2]])
-			pm.Triangles[i] = [3]uint32{n, n + 1, n + 2}
-			values = append(values, th.PerTri[i], th.PerTri[i], th.PerTri[i])
+	write := func(w io.Writer) error {
+		return geometry.WritePLYFacetScalars(w, m, "thickness", func(tri int) (float32, [3]uint8) {
+			t := float64(th.PerTri[tri]) * k
+			return float32(t), thicknessColour(t, wall)
+		})
+	}
+	if len(m.Triangles) > 2_000_000 {
+		scalar := make([]float32, len(th.PerVertex))
+		colours := make([][3]uint8, len(th.PerVertex))
+		for i, t := range th.PerVertex {
+			scalar[i] = float32(float64(t) * k)
+			colours[i] = thicknessColour(float64(t)*k, wall)
 		}
+		write = func(w io.Writer) error { return geometry.WritePLYScalars(w, m, "thickness", scalar, colours) }
 	}
-	scalar := make([]float32, len(values))
-	colours := make([][3]uint8, len(values))
-	for i, t := range values {
-		scalar[i] = float32(float64(t) * k)
-		colours[i] = thicknessColour(float64(t)*k, wall)
-	}
-	out, err := job.Store(ctx, Output{Name: outputName(job.Source.Name, "thickness", "ply"), Format: meshops.FormatPLY, Units: job.Source.Units,
-		Write: func(w io.Writer) error { return geometry.WritePLYScalars(w, pm, "thickness", scalar, colours) }})
+	out, err := job.Store(ctx, Output{Name: outputName(job.Source.Name, "thickness", "ply"), Format: meshops.FormatPLY, Units: job.Source.Units, Write: write})
 	if err != nil {
 		return nil, err
 	}
