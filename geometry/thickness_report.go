@@ -19,24 +19,26 @@ type ThinRegion struct {
 // ThinRegions groups the triangles whose thickness (PerTri) is below
 // limit into edge-connected patches, largest first.
 func (th *Thickness) ThinRegions(m *Mesh, limit float64) []ThinRegion {
-	thin := func(t uint32) bool { v := float64(th.PerTri[t]); return v == v && v < limit }
-	uf := newUnionFind(len(m.Triangles))
-	edges := newEdgeIndex(m)
-	edges.each(func(_ uint32, uses []edgeUse) {
+	// Only the thin triangles are indexed (usually a few per cent).
+	thin := &Mesh{Vertices: m.Vertices}
+	var ids []uint32
+	for i, t := range m.Triangles {
+		if v := float64(th.PerTri[i]); v == v && v < limit {
+			ids = append(ids, uint32(i))
+			thin.Triangles = append(thin.Triangles, t)
+		}
+	}
+	uf := newUnionFind(len(ids))
+	newEdgeIndex(thin).each(func(_ uint32, uses []edgeUse) {
 		for _, u := range uses[1:] {
-			if thin(uses[0].tri) && thin(u.tri) {
-				uf.union(uses[0].tri, u.tri)
-			}
+			uf.union(uses[0].tri, u.tri)
 		}
 	})
 	byRoot := map[uint32]*ThinRegion{}
 	var order []uint32
-	for i := range m.Triangles {
-		t := uint32(i)
-		if !thin(t) {
-			continue
-		}
-		root := uf.find(t)
+	for j, t := range ids {
+		i := int(t)
+		root := uf.find(uint32(j))
 		r := byRoot[root]
 		if r == nil {
 			r = &ThinRegion{MinThickness: math.Inf(1), Min: [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}, Max: [3]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1)}}
