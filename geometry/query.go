@@ -235,18 +235,23 @@ func (h *BVH) NormalCones(normals [][3]float64) []normalCone {
 		h0 := 0.0
 		ang := func(v [3]float64) float64 { return math.Acos(math.Max(-1, math.Min(1, dot(axis, v)))) }
 		if nd.count > 0 {
+			// The widest normal is the one with the smallest cosine: one
+			// arc cosine per leaf.
+			minDot := 1.0
 			for _, t := range h.tris[nd.first : nd.first+nd.count] {
 				if n := normals[t]; n != ([3]float64{}) {
-					h0 = math.Max(h0, ang(n))
+					minDot = math.Min(minDot, dot(axis, n))
 				}
 			}
+			h0 = math.Acos(math.Max(-1, minDot))
 		} else {
 			for c := nd.first; c < nd.first+2; c++ {
 				h0 = math.Max(h0, ang(cones[c].axis)+half[c])
 			}
 		}
 		half[i] = h0
-		cones[i] = normalCone{axis: axis, cosHalf: math.Cos(h0), sinHalf: math.Sin(h0), wide: h0 >= math.Pi/2}
+		sin, cos := math.Sincos(h0)
+		cones[i] = normalCone{axis: axis, cosHalf: cos, sinHalf: sin, wide: h0 >= math.Pi/2}
 	}
 	return cones
 }
