@@ -33,6 +33,9 @@ type SimplifyOptions struct {
 	// minGain stops the passes after one that removed fewer than this
 	// fraction of the live facets (0: run them all).
 	minGain float64
+	// passShare is the share of the candidates, cheapest first, that a
+	// pass tries (0: a third).
+	passShare float64
 }
 
 // SimplifyStats describes a reduction, measured on the result.
@@ -496,12 +499,16 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 		keys[i] = uint64(math.Float32bits(c.cost))<<32 | uint64(i)
 	}
 	radixSortHigh32(keys)
-	// Like meshoptimizer, a pass takes only the cheaper candidates: with
-	// both ends of each collapse locked for the rest of the pass, taking
-	// them all would spend the pass on costly collapses next to locked
-	// cheap ones.
-	if len(keys) > 64 {
-		limit := keys[len(keys)/3] >> 32
+	// Like meshoptimizer, a pass takes only the cheaper candidates (a third,
+	// or passShare): with both ends of each collapse locked for the rest
+	// of the pass, taking them all would spend the pass on costly
+	// collapses next to locked cheap ones.
+	share := 1.0 / 3
+	if s.opt.passShare > 0 {
+		share = s.opt.passShare
+	}
+	if len(keys) > 64 && share < 1 {
+		limit := keys[int(float64(len(keys))*share)] >> 32
 		n, _ := slices.BinarySearchFunc(keys, limit, func(k, l uint64) int {
 			if k>>32 <= l {
 				return -1

@@ -163,9 +163,11 @@ func Shrinkwrap(ctx context.Context, m *Mesh, opt WrapOptions) (*Mesh, WrapStats
 	// (no measuring; marching-cubes fans are height fields), keeping edges
 	// sharper than 60°, until a pass removes less than 3 % of the facets
 	// (the passes after that take a tenth of the time for 1–2 % more).
+	// Each pass tries the cheaper half of the candidates, not a third: on
+	// a staircase that reaches fewer triangles in fewer passes.
 	st.TrianglesMC = len(out.Triangles)
 	if wrapSimplifyBound > 0 {
-		out, _, err = Simplify(ctx, out, SimplifyOptions{MaxDeviation: wrapSimplifyBound * h, MaxAngle: 60, Passes: 10, provenOnly: true, minGain: 0.03,
+		out, _, err = Simplify(ctx, out, SimplifyOptions{MaxDeviation: wrapSimplifyBound * h, MaxAngle: 60, Passes: 10, provenOnly: true, minGain: 0.03, passShare: 0.5,
 			Progress: func(f float64) { progress(0.85 + 0.15*f) }})
 		if err != nil {
 			return nil, st, err
