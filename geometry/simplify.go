@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sort"
 	"sync"
 	"sync/atomic"
 )
@@ -95,7 +96,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		return out, st, nil
 	}
 	// What the passes needed is garbage now; only the input BVH is reused.
-	s.failed, s.quad, s.candBuf, s.sortedBuf, s.keyBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil, nil
+	s.failed, s.quad, s.candBuf, s.sortedBuf, s.histBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil, nil
 	var err error
 	st.MaxDeviation, st.MaxNormalDeviation, err = s.measure(ctx, m, out)
 	return out, st, err
@@ -171,7 +172,7 @@ type simplifier struct {
 	passNo    int32
 	// per pass, reused: candidates, their sort keys, and them sorted
 	candBuf, sortedBuf []cand
-	keyBuf             []uint64
+	histBuf            []int32
 	bandBuf            []uint8
 	chunkBuf           [][]cand
 }
@@ -490,46 +491,61 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	// Sort by cost: non-negative float32 bits order like the floats, so a
-	// radix sort on (cost bits, index) does it in four linear passes.
 	s.candBuf = cands
-	keys := slices.Grow(s.keyBuf[:0], len(cands))[:len(cands)]
-	s.keyBuf = keys
-	for i, c := range cands {
-		keys[i] = uint64(math.Float32bits(c.cost))<<32 | uint64(i)
-	}
-	radixSortHigh32(keys)
 	// Like meshoptimizer, a pass takes only the cheaper candidates (a third,
 	// or passShare): with both ends of each collapse locked for the rest
 	// of the pass, taking them all would spend the pass on costly
-	// collapses next to locked cheap ones.
+	// collapses next to locked cheap ones. And it takes them cheapest
+	// first, but only roughly: in 4 cost bands, each in vertex order, so
+	// that consecutive collapses touch nearby memory. No sort is needed:
+	// a histogram of the costs' top 16 bits (non-negative float32 bits
+	// order like the floats) ranks them by bucket, and only the bucket
+	// holding the cut is sorted.
 	share := 1.0 / 3
 	if s.opt.passShare > 0 {
 		share = s.opt.passShare
 	}
-	if len(keys) > 64 && share < 1 {
-		limit := keys[int(float64(len(keys))*share)] >> 32
-		n, _ := slices.BinarySearchFunc(keys, limit, func(k, l uint64) int {
-			if k>>32 <= l {
+	hist := slices.Grow(s.histBuf[:0], 1<<16+1)[:1<<16+1]
+	s.histBuf = hist
+	clear(hist)
+	bucket := func(c cand) uint32 { return math.Float32bits(c.cost) >> 16 }
+	for _, c := range cands {
+		hist[bucket(c)+1]++
+	}
+	for i := 1; i < len(hist); i++ {
+		hist[i] += hist[i-1] // hist[b]: candidates in buckets below b
+	}
+	limit := float32(math.Inf(1)) // the dearest cost taken
+	taken := len(cands)
+	if len(cands) > 64 && share < 1 {
+		cut := int32(float64(len(cands)) * share) // rank of the first not taken, ties aside
+		b, _ := slices.BinarySearchFunc(hist, cut+1, func(h, t int32) int {
+			if h < t {
 				return -1
 			}
 			return 1
 		})
-		keys = keys[:n]
+		b-- // hist[b] <= cut < hist[b+1]: the cut lies in bucket b
+		var in []float32
+		for _, c := range cands {
+			if bucket(c) == uint32(b) {
+				in = append(in, c.cost)
+			}
+		}
+		slices.Sort(in)
+		limit = in[cut-hist[b]]
+		taken = int(hist[b]) + sort.Search(len(in), func(i int) bool { return in[i] > limit })
 	}
-	// The cheapest come first, but only roughly: within each of 4 cost
-	// bands candidates go in vertex order, so that consecutive collapses
-	// touch nearby memory.
 	const bands = 4
 	band := slices.Grow(s.bandBuf[:0], len(cands))[:len(cands)]
 	s.bandBuf = band
-	for i := range band {
+	for i, c := range cands {
 		band[i] = bands // not taken
+		if c.cost <= limit {
+			band[i] = uint8(min(int(hist[bucket(c)])*bands/taken, bands-1))
+		}
 	}
-	for i, k := range keys {
-		band[uint32(k)] = uint8(i * bands / len(keys))
-	}
-	sorted := slices.Grow(s.sortedBuf[:0], len(keys))[:0]
+	sorted := slices.Grow(s.sortedBuf[:0], taken)[:0]
 	for b := range uint8(bands) {
 		for i, x := range band {
 			if x == b {
