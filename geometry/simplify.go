@@ -197,19 +197,23 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 	nv, nt := len(m.Vertices), len(m.Triangles)
 	s := &simplifier{opt: opt, in: m, pos: make([]v64, nv), orig: m.Triangles, origN: make([][3]float32, nt),
 		f: make([]facet, nt), live: nt, kind: make([]uint8, nv),
-		quad: make([]quadric, nv), next: make([]int32, nt), nOrig: nt, inTree: &inputTree{done: make(chan struct{})}}
-	// The input BVH is needed only for measured collapses and the final
-	// measurement: build it on another core while the passes start.
-	// Proven-only reductions never measure: no tree.
+		quad: make([]quadric, nv), next: make([]int32, nt), nOrig: nt, inTree: &inputTree{done: make(chan struct{}), spheresDone: make(chan struct{})}}
+	for i, v := range m.Vertices {
+		s.pos[i] = to64(v)
+	}
+	// The input facets' bounding spheres and BVH are needed only for
+	// measured collapses and the final measurement: build them on another
+	// core while the passes start. Proven-only reductions never measure.
 	go func() {
+		if !opt.provenOnly {
+			s.inTree.spheres = sphereOf(s.pos, s.orig)
+		}
+		close(s.inTree.spheresDone)
 		if !opt.provenOnly {
 			s.inTree.h = NewBVH(m)
 		}
 		close(s.inTree.done)
 	}()
-	for i, v := range m.Vertices {
-		s.pos[i] = to64(v)
-	}
 	lo, hi := m.Bounds()
 	diag := math.Sqrt(float64((hi[0]-lo[0])*(hi[0]-lo[0]) + (hi[1]-lo[1])*(hi[1]-lo[1]) + (hi[2]-lo[2])*(hi[2]-lo[2])))
 	// Collapses are checked at sample points, and the true distance can peak

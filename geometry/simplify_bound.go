@@ -286,16 +286,24 @@ func (s *simplifier) splice(f, r int32) {
 	s.f[r].head = -1
 }
 
-// spheres computes the input facets' bounding spheres, which the measured
-// check uses to skip far facets.
-func (s *simplifier) spheres() {
-	s.origS = make([][4]float32, len(s.orig))
-	for i, t := range s.orig {
-		a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
+// sphereOf computes the input facets' bounding spheres, which the
+// measured check uses to skip far facets.
+func sphereOf(pos []v64, orig [][3]uint32) [][4]float32 {
+	out := make([][4]float32, len(orig))
+	for i, t := range orig {
+		a, b, c := pos[t[0]], pos[t[1]], pos[t[2]]
 		cen := v64{(a[0] + b[0] + c[0]) / 3, (a[1] + b[1] + c[1]) / 3, (a[2] + b[2] + c[2]) / 3}
 		r := math.Sqrt(max(dist2(cen, a), dist2(cen, b), dist2(cen, c)))
-		s.origS[i] = [4]float32{float32(cen[0]), float32(cen[1]), float32(cen[2]), float32(r*(1+1e-6) + 1e-9)}
+		out[i] = [4]float32{float32(cen[0]), float32(cen[1]), float32(cen[2]), float32(r*(1+1e-6) + 1e-9)}
 	}
+	return out
+}
+
+// spheres waits for the input facets' bounding spheres (made in the
+// background with the input BVH, first) and keeps them in s.origS.
+func (s *simplifier) spheres() {
+	<-s.inTree.spheresDone
+	s.origS = s.inTree.spheres
 }
 
 // bvh waits for the input BVH.
@@ -309,4 +317,7 @@ func (s *simplifier) bvh() *BVH {
 type inputTree struct {
 	done chan struct{} // closed once h is built
 	h    *BVH
+	// The input facets' bounding spheres, made before the tree.
+	spheresDone chan struct{}
+	spheres     [][4]float32
 }

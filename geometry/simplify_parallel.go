@@ -44,9 +44,6 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers 
 			rest = append(rest, c)
 		}
 	}
-	if !s.opt.provenOnly && s.origS == nil {
-		s.spheres() // the measured path needs them; made once, before sharing
-	}
 	done := make([]int, workers)
 	removed := make([]int, workers)
 	var wg sync.WaitGroup
