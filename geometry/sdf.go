@@ -379,6 +379,7 @@ func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64, side in
 	}
 	n := g.dims()
 	w32 := float32(width)
+	hSkip := float32(g.h * (1 + 1e-4))
 	for layer := 0; layer < int(width/g.h)+4; layer++ {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -398,6 +399,10 @@ func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64, side in
 					a, b, c := m.Triangle(int(tr))
 					tg, last = newTriGeom(to64(a), to64(b), to64(c)), tr
 				}
+				// A neighbour is a voxel away, so tr is at least this far
+				// from it: one already nearer cannot gain (with a margin for
+				// the stored distances' rounding).
+				floor := g.blocks[bi].d[off] - hSkip
 				for _, dv := range sixDirs {
 					x, y, z := int(v.i)+dv[0], int(v.j)+dv[1], int(v.k)+dv[2]
 					if x < 0 || y < 0 || z < 0 || x >= n[0] || y >= n[1] || z >= n[2] {
@@ -405,7 +410,7 @@ func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64, side in
 					}
 					nbi, noff := g.locate(x, y, z)
 					nb := g.blocks[nbi]
-					if nb != nil && nb.tri[noff] == tr {
+					if nb != nil && (nb.tri[noff] == tr || nb.d[noff] <= floor) {
 						continue
 					}
 					if side != bothSides {
