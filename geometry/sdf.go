@@ -268,7 +268,14 @@ func (g *sparseGrid) columns(tg *triGeom, t int32, kmin, kmax int) {
 				c[a], c[u], c[v] = ia, iu, iv
 				bi, off := g.locate(c[0], c[1], c[2])
 				blk := g.alloc(bi)
-				if dd := float32(tg.dist(g.centre(c[0], c[1], c[2]))); dd < blk.d[off] {
+				p := g.centre(c[0], c[1], c[2])
+				// The distance to the plane bounds the distance to the
+				// triangle from below: a voxel already that near keeps its
+				// triangle (float32 rounding is monotone, so this is exact).
+				if float32(math.Abs(dot(sub(p, tg.a), tg.n))) >= blk.d[off] {
+					continue
+				}
+				if dd := float32(tg.dist(p)); dd < blk.d[off] {
 					blk.d[off], blk.tri[off] = dd, t
 				}
 			}
