@@ -36,7 +36,7 @@ func (h *BVH) raycast(m *Mesh, cones []normalCone, normals [][3]float64, origin,
 		return best, false
 	}
 	var inv, back [3]float64
-	l := norm(dir)
+	length := norm(dir)
 	for k := range 3 {
 		// An axis-parallel ray gets a huge finite inverse instead of ±Inf,
 		// so the slab test never meets 0·Inf.
@@ -45,7 +45,7 @@ func (h *BVH) raycast(m *Mesh, cones []normalCone, normals [][3]float64, origin,
 			d = math.Copysign(1e-300, d)
 		}
 		inv[k] = 1 / d
-		back[k] = -dir[k] / l
+		back[k] = -dir[k] / length
 	}
 	// A node may hold a surface the ray leaves through if some normal n in
 	// it has dot(n, −dir) ≤ 0.

@@ -51,9 +51,8 @@ func Reserve(n int) {
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	end := start + uintptr(n)
 	// From the start of the heap's first arena (Go's heap arenas are 64
-	// MiB-aligned; a small object lies in the first) when b follows it: the
-	// heap's own pages not yet touched take huge pages too.
-	firstObject = new([16]byte)
+	// MiB-aligned; init's small object lies in the first) when b follows
+	// it: the heap's own pages not yet touched take huge pages too.
 	if lo := uintptr(unsafe.Pointer(firstObject)) &^ (arena - 1); lo < start && start-lo <= 2*arena {
 		start = lo
 	}
