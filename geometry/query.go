@@ -56,7 +56,8 @@ func (h *BVH) raycast(m *Mesh, cones []normalCone, normals [][3]float64, origin,
 		t    float64
 	}
 	var stack [64]entry
-	t0, ok := rayBox(origin, inv, h.nodes[0].min, h.nodes[0].max, best.Dist)
+	sl := newSlab(origin, inv)
+	t0, ok := sl.hit(&h.nodes[0], best.Dist)
 	if !ok || !leaving(0) {
 		return best, false
 	}
@@ -82,8 +83,8 @@ func (h *BVH) raycast(m *Mesh, cones []normalCone, normals [][3]float64, origin,
 			continue
 		}
 		l, r := nd.first, nd.first+1
-		tl, okl := rayBox(origin, inv, h.nodes[l].min, h.nodes[l].max, best.Dist)
-		tr, okr := rayBox(origin, inv, h.nodes[r].min, h.nodes[r].max, best.Dist)
+		tl, okl := sl.hit(&h.nodes[l], best.Dist)
+		tr, okr := sl.hit(&h.nodes[r], best.Dist)
 		okl = okl && leaving(l)
 		okr = okr && leaving(r)
 		switch {
@@ -105,23 +106,28 @@ func (h *BVH) raycast(m *Mesh, cones []normalCone, normals [][3]float64, origin,
 	return best, !math.IsInf(best.Dist, 1)
 }
 
-// rayBox is the slab test against a box, for hits nearer than limit; it
+// slab is a ray prepared for the slab test: the origin and the inverse
+// direction, unrolled so that a node's test is twelve flops and branch-free
+// min/max.
+type slab struct {
+	ox, oy, oz, ix, iy, iz float64
+}
+
+func newSlab(o, inv [3]float64) slab {
+	return slab{o[0], o[1], o[2], inv[0], inv[1], inv[2]}
+}
+
+// hit is the slab test on a node's box, for hits nearer than limit; it
 // returns where the ray enters the box (0 if it starts inside).
-func rayBox(o, inv [3]float64, lo, hi [3]float32, limit float64) (float64, bool) {
-	t0, t1 := 0.0, limit
-	for k := range 3 {
-		a := (float64(lo[k]) - o[k]) * inv[k]
-		b := (float64(hi[k]) - o[k]) * inv[k]
-		if a > b {
-			a, b = b, a
-		}
-		if a > t0 {
-			t0 = a
-		}
-		if b < t1 {
-			t1 = b
-		}
-	}
+func (s *slab) hit(nd *bvhNode, limit float64) (float64, bool) {
+	ax := (float64(nd.min[0]) - s.ox) * s.ix
+	bx := (float64(nd.max[0]) - s.ox) * s.ix
+	ay := (float64(nd.min[1]) - s.oy) * s.iy
+	by := (float64(nd.max[1]) - s.oy) * s.iy
+	az := (float64(nd.min[2]) - s.oz) * s.iz
+	bz := (float64(nd.max[2]) - s.oz) * s.iz
+	t0 := max(min(ax, bx), min(ay, by), min(az, bz), 0)
+	t1 := min(max(ax, bx), max(ay, by), max(az, bz), limit)
 	return t0, t0 <= t1
 }
 
@@ -149,15 +155,12 @@ func rayTriangle(o, d, a, b, c v64) (float64, bool) {
 }
 
 func boxDist2(p [3]float64, lo, hi [3]float32) float64 {
-	var d2 float64
-	for k := range 3 {
-		if v := float64(lo[k]) - p[k]; v > 0 {
-			d2 += v * v
-		} else if v := p[k] - float64(hi[k]); v > 0 {
-			d2 += v * v
-		}
-	}
-	return d2
+	// Branch-free: the gap on each axis is the larger of the distances
+	// below the box and above it, or 0 inside.
+	dx := max(float64(lo[0])-p[0], p[0]-float64(hi[0]), 0)
+	dy := max(float64(lo[1])-p[1], p[1]-float64(hi[1]), 0)
+	dz := max(float64(lo[2])-p[2], p[2]-float64(hi[2]), 0)
+	return dx*dx + dy*dy + dz*dz
 }
 
 // closestOnTriangle is the point of triangle abc nearest to p (Ericson,
@@ -322,12 +325,18 @@ func (h *BVH) NearestFacing(m *Mesh, cones []normalCone, normals [][3]float64, p
 		if d := boxDist2(p, h.nodes[r].min, h.nodes[r].max); d < dist2 && facing(r) {
 			dr = d
 		}
-		if dl < dr {
-			stack[sp], stack[sp+1] = entry{r, dr}, entry{l, dl}
-		} else {
-			stack[sp], stack[sp+1] = entry{l, dl}, entry{r, dr}
+		// Nearer child on top; a pruned child (+Inf) is not pushed.
+		if dr < dl {
+			dl, dr, l, r = dr, dl, r, l
 		}
-		sp += 2
+		if !math.IsInf(dr, 1) {
+			stack[sp] = entry{r, dr}
+			sp++
+		}
+		if !math.IsInf(dl, 1) {
+			stack[sp] = entry{l, dl}
+			sp++
+		}
 	}
 	return
 }
