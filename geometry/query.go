@@ -18,7 +18,8 @@ type RayHit struct {
 // (t > 0, dir need not be unit; Dist is in units of |dir|) that skip does
 // not reject, or ok = false.
 func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
-	return h.raycast(m, nil, nil, origin, dir, skip)
+	var st traversal
+	return h.raycast(&st, m, nil, nil, origin, dir, skip)
 }
 
 // RaycastLeaving is Raycast restricted to triangles the ray leaves through
@@ -27,10 +28,29 @@ func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dis
 // always one the ray leaves through, so there it finds what Raycast finds,
 // without testing the surface around the origin that faces the other way.
 func (h *BVH) RaycastLeaving(m *Mesh, cones []normalCone, normals [][3]float64, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
-	return h.raycast(m, cones, normals, origin, dir, skip)
+	var st traversal
+	return h.raycast(&st, m, cones, normals, origin, dir, skip)
 }
 
-func (h *BVH) raycast(m *Mesh, cones []normalCone, normals [][3]float64, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
+// traversal is the stacks of the tree walks. Go clears a local array on
+// every call (2 KiB for the nearest-point walk, a tenth of a query): a
+// caller running many queries keeps one and passes it in.
+type traversal struct {
+	ray  [64]rayEntry
+	near [128]nearEntry
+}
+
+type rayEntry struct {
+	node uint32
+	t    float64
+}
+
+type nearEntry struct {
+	node uint32
+	d2   float64
+}
+
+func (h *BVH) raycast(st *traversal, m *Mesh, cones []normalCone, normals [][3]float64, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
 	best := RayHit{Dist: math.Inf(1)}
 	if len(h.nodes) == 0 {
 		return best, false
@@ -51,11 +71,8 @@ func (h *BVH) raycast(m *Mesh, cones []normalCone, normals [][3]float64, origin,
 	// it has dot(n, −dir) ≤ 0.
 	leaving := func(n uint32) bool { return cones == nil || cones[n].mayFace(back, 0) }
 	// Nearer child first, so the first hits found prune the rest.
-	type entry struct {
-		node uint32
-		t    float64
-	}
-	var stack [64]entry
+	type entry = rayEntry
+	stack := &st.ray
 	sl := newSlab(origin, inv)
 	t0, ok := sl.hit(&h.nodes[0], best.Dist)
 	if !ok || !leaving(0) {
@@ -280,16 +297,18 @@ func (c *normalCone) mayFace(dir [3]float64, maxDot float64) bool {
 // opposing wall skips the surface around the query that faces the same way.
 // Nil cones (and normals) lift the restriction.
 func (h *BVH) NearestFacing(m *Mesh, cones []normalCone, normals [][3]float64, p [3]float64, within2 float64, dir [3]float64, maxDot float64) (q [3]float64, tri uint32, dist2 float64, ok bool) {
+	var st traversal
+	return h.nearestFacing(&st, m, cones, normals, p, within2, dir, maxDot)
+}
+
+func (h *BVH) nearestFacing(st *traversal, m *Mesh, cones []normalCone, normals [][3]float64, p [3]float64, within2 float64, dir [3]float64, maxDot float64) (q [3]float64, tri uint32, dist2 float64, ok bool) {
 	dist2 = within2
 	facing := func(n uint32) bool { return cones == nil || cones[n].mayFace(dir, maxDot) }
 	if len(h.nodes) == 0 || !facing(0) {
 		return
 	}
-	type entry struct {
-		node uint32
-		d2   float64
-	}
-	var stack [128]entry
+	type entry = nearEntry
+	stack := &st.near
 	sp := 1
 	stack[0] = entry{0, boxDist2(p, h.nodes[0].min, h.nodes[0].max)}
 	for sp > 0 {

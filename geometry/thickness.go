@@ -80,6 +80,7 @@ func WallThickness(ctx context.Context, m *Mesh, samples int, maxBall float64, p
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			st := new(traversal)
 			for {
 				start := int(next.Add(batch)) - batch
 				if start >= len(th.Samples) || ctx.Err() != nil {
@@ -87,7 +88,7 @@ func WallThickness(ctx context.Context, m *Mesh, samples int, maxBall float64, p
 				}
 				for i := start; i < min(start+batch, len(th.Samples)); i++ {
 					s := &th.Samples[i]
-					s.Thickness = measure(m, bvh, cones, normals, s, eps, diag, maxBall)
+					s.Thickness = measure(st, m, bvh, cones, normals, s, eps, diag, maxBall)
 				}
 				if d := done.Add(batch); progress != nil && (d/batch)%64 == 0 {
 					progress(float64(min(d, int64(len(th.Samples)))) / float64(len(th.Samples)))
@@ -148,13 +149,13 @@ func stratify(m *Mesh, areas []float64, total float64, n int) []ThicknessSample 
 }
 
 // measure combines the inward ray and the tangent ball at one sample.
-func measure(m *Mesh, bvh *BVH, cones []normalCone, normals [][3]float64, s *ThicknessSample, eps, diag, maxBall float64) float64 {
+func measure(st *traversal, m *Mesh, bvh *BVH, cones []normalCone, normals [][3]float64, s *ThicknessSample, eps, diag, maxBall float64) float64 {
 	n := normals[s.Tri]
 	if n == ([3]float64{}) {
 		return math.NaN()
 	}
 	dir := v64{-n[0], -n[1], -n[2]}
-	hit, ok := bvh.RaycastLeaving(m, cones, normals, s.P, dir, func(t uint32, d float64) bool { return d < eps })
+	hit, ok := bvh.raycast(st, m, cones, normals, s.P, dir, func(t uint32, d float64) bool { return d < eps })
 	r := math.Min(diag, maxBall)
 	if ok {
 		r = math.Min(hit.Dist/2, maxBall)
@@ -164,7 +165,7 @@ func measure(m *Mesh, bvh *BVH, cones []normalCone, normals [][3]float64, s *Thi
 	for range 16 {
 		c := v64{s.P[0] - n[0]*r, s.P[1] - n[1]*r, s.P[2] - n[2]*r}
 		// Only opposing surfaces inside the ball matter (normals > ~95.7° apart).
-		q, _, _, qok := bvh.NearestFacing(m, cones, normals, c, r*r*(1-1e-9), n, -0.1)
+		q, _, _, qok := bvh.nearestFacing(st, m, cones, normals, c, r*r*(1-1e-9), n, -0.1)
 		if !qok {
 			break
 		}
