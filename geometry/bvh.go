@@ -37,11 +37,7 @@ func NewBVH(m *Mesh) *BVH {
 	var cb box
 	cb.reset()
 	for i := range n {
-		a, b, c := m.Triangle(i)
-		tb[i].reset()
-		tb[i].add(a[0], a[1], a[2])
-		tb[i].add(b[0], b[1], b[2])
-		tb[i].add(c[0], c[1], c[2])
+		tb[i] = triBox(m, i)
 		cb.add((tb[i].min[0]+tb[i].max[0])/2, (tb[i].min[1]+tb[i].max[1])/2, (tb[i].min[2]+tb[i].max[2])/2)
 	}
 	keys := make([]uint64, n)
@@ -68,9 +64,10 @@ func NewBVH(m *Mesh) *BVH {
 	}
 	// Nodes in breadth-first order: children always after parents, so one
 	// backward pass computes every box from its children's.
-	h.nodes = make([]bvhNode, 1, 2*n/bvhLeafSize+2)
+	total := halvedNodes(n)
+	h.nodes = make([]bvhNode, 1, total)
 	type span struct{ lo, hi uint32 }
-	spans := make([]span, 1, cap(h.nodes))
+	spans := make([]span, 1, total)
 	spans[0] = span{0, uint32(n)}
 	for i := 0; i < len(h.nodes); i++ {
 		sp := spans[i]
@@ -101,6 +98,37 @@ func NewBVH(m *Mesh) *BVH {
 		nd.min, nd.max = bb.min, bb.max
 	}
 	return h
+}
+
+// triBox is the box of triangle i.
+func triBox(m *Mesh, i int) box {
+	a, b, c := m.Triangle(i)
+	var t box
+	for k := range 3 {
+		t.min[k] = min(a[k], b[k], c[k])
+		t.max[k] = max(a[k], b[k], c[k])
+	}
+	return t
+}
+
+// halvedNodes is the number of nodes of a tree that halves n triangles
+// (the lower half rounded down) down to leaves of at most bvhLeafSize: at
+// each depth the ranges have at most two sizes, so this takes O(log n).
+func halvedNodes(n int) int {
+	sizes := map[int]int{n: 1} // range size → how many at this depth
+	total := 0
+	for len(sizes) > 0 {
+		next := map[int]int{}
+		for size, count := range sizes {
+			total += count
+			if size > bvhLeafSize {
+				next[size/2] += count
+				next[size-size/2] += count
+			}
+		}
+		sizes = next
+	}
+	return total
 }
 
 // morton3 interleaves the low 10 bits of x, y, z.
