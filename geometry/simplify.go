@@ -1071,15 +1071,18 @@ func (st *vertexStar) build(nv, n int, tri func(i int) (t [3]int32, ok bool)) {
 		st.start[i+1] += st.start[i]
 	}
 	st.faces = slices.Grow(st.faces[:0], int(st.start[nv]))[:st.start[nv]]
-	fill := append([]int32(nil), st.start[:nv]...)
+	// start[v] is v's cursor while filling (no copy: 18 MB of garbage on a
+	// 1 M-triangle mesh); afterwards it holds v+1's start, shifted back.
 	for i := range n {
 		if t, ok := tri(i); ok {
 			for _, v := range t {
-				st.faces[fill[v]] = int32(i)
-				fill[v]++
+				st.faces[st.start[v]] = int32(i)
+				st.start[v]++
 			}
 		}
 	}
+	copy(st.start[1:], st.start[:nv])
+	st.start[0] = 0
 }
 
 func (st vertexStar) of(v int32) []int32 { return st.faces[st.start[v]:st.start[v+1]] }
