@@ -38,7 +38,7 @@ func NewBVH(m *Mesh) *BVH {
 	cb.reset()
 	for i := range n {
 		tb[i] = triBox(m, i)
-		cb.add((tb[i].min[0]+tb[i].max[0])/2, (tb[i].min[1]+tb[i].max[1])/2, (tb[i].min[2]+tb[i].max[2])/2)
+		cb.addPoint(tb[i].centre())
 	}
 	keys := make([]uint64, n)
 	var inv [3]float32
@@ -49,8 +49,9 @@ func NewBVH(m *Mesh) *BVH {
 	}
 	for i := range n {
 		var q [3]uint32
+		c := tb[i].centre()
 		for k := range 3 {
-			q[k] = uint32(((tb[i].min[k]+tb[i].max[k])/2 - cb.min[k]) * inv[k])
+			q[k] = uint32((c[k] - cb.min[k]) * inv[k])
 		}
 		keys[i] = uint64(morton3(q[0], q[1], q[2]))<<32 | uint64(i)
 	}
@@ -109,6 +110,11 @@ func triBox(m *Mesh, i int) box {
 		t.max[k] = max(a[k], b[k], c[k])
 	}
 	return t
+}
+
+// centre is the box's centre.
+func (b *box) centre() [3]float32 {
+	return [3]float32{(b.min[0] + b.max[0]) / 2, (b.min[1] + b.max[1]) / 2, (b.min[2] + b.max[2]) / 2}
 }
 
 // halvedNodes is the number of nodes of a tree that halves n triangles

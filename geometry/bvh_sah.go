@@ -26,14 +26,9 @@ func NewBVHSAH(m *Mesh) *BVH {
 	root.nb.reset()
 	root.cb.reset()
 	for i := range n {
-		p, q, r := m.Triangle(i)
-		t := &b.tb[i]
-		for k := range 3 {
-			t.min[k] = min(p[k], q[k], r[k])
-			t.max[k] = max(p[k], q[k], r[k])
-			b.cent[i][k] = (t.min[k] + t.max[k]) / 2
-		}
-		root.nb.union(t)
+		b.tb[i] = triBox(m, i)
+		b.cent[i] = b.tb[i].centre()
+		root.nb.union(&b.tb[i])
 		root.cb.addPoint(b.cent[i])
 		b.idx[i] = uint32(i)
 	}
