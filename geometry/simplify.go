@@ -50,6 +50,10 @@ type SimplifyStats struct {
 	// MaxNormalDeviation (degrees) is the largest angle between an input
 	// facet's normal and the normal of the output facet that replaces it.
 	MaxNormalDeviation float64
+	// InputWatertight says the input has no boundary and no non-manifold
+	// edge (Analyze's Watertight), as found while classifying its edges:
+	// a caller that needs only this need not analyse the input.
+	InputWatertight bool
 }
 
 // Simplify reduces m by half-edge collapses ordered by quadric error
@@ -68,7 +72,7 @@ type SimplifyStats struct {
 // and no shell is collapsed away.
 func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, SimplifyStats, error) {
 	s := newSimplifier(ctx, m, opt)
-	st := SimplifyStats{TrianglesBefore: len(m.Triangles)}
+	st := SimplifyStats{TrianglesBefore: len(m.Triangles), InputWatertight: len(m.Triangles) > 0 && !s.open.Load()}
 	passes := max(opt.Passes, 1)
 	for pass := range passes {
 		if opt.TargetTriangles > 0 && s.live <= opt.TargetTriangles {
@@ -96,7 +100,15 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		return out, st, nil
 	}
 	// What the passes needed is garbage now; only the input BVH is reused.
-	s.failed, s.quad, s.candBuf, s.sortedBuf, s.histBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil, nil
+	// On a large mesh a collection now lets the measurement take that
+	// memory (a third of the heap) instead of fresh pages: the heap had
+	// grown since the last one, and the next would come too late.
+	s.failed, s.quad, s.sortedBuf, s.histBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil
+	s.slabBuf, s.nearBuf, s.ownBuf, s.restBuf = nil, nil, nil, nil
+	if len(m.Triangles) >= 1<<18 {
+		<-s.inTree.done
+		runtime.GC()
+	}
 	var err error
 	st.MaxDeviation, st.MaxNormalDeviation, err = s.measure(ctx, m, out)
 	return out, st, err
@@ -169,12 +181,18 @@ type simplifier struct {
 	changed   []int32              // per vertex: the last pass that changed its neighbourhood
 	failed    [][failSlots]refusal // per vertex: its last refused collapses
 	edgeVerts []int32              // the boundary and fixed vertices
+	open      *atomic.Bool         // the input has a boundary or non-manifold edge
 	passNo    int32
 	// per pass, reused: candidates, their sort keys, and them sorted
-	candBuf, sortedBuf []cand
-	histBuf            []int32
-	bandBuf            []uint8
-	chunkBuf           [][]cand
+	sortedBuf []cand
+	// collapseInSlabs': slab and near per vertex, the workers' candidates
+	// and the rest
+	slabBuf, nearBuf []uint8
+	ownBuf           [][]cand
+	restBuf          []cand
+	histBuf          []int32
+	bandBuf          []uint8
+	chunkBuf         [][]cand
 }
 
 // facet is everything a collapse reads and writes about one current
@@ -197,7 +215,7 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 	nv, nt := len(m.Vertices), len(m.Triangles)
 	s := &simplifier{opt: opt, in: m, pos: make([]v64, nv), orig: m.Triangles, origN: make([][3]float32, nt),
 		f: make([]facet, nt), live: nt, kind: make([]uint8, nv),
-		quad: make([]quadric, nv), next: make([]int32, nt), nOrig: nt, inTree: &inputTree{done: make(chan struct{}), spheresDone: make(chan struct{})}}
+		quad: make([]quadric, nv), next: make([]int32, nt), nOrig: nt, open: new(atomic.Bool), inTree: &inputTree{done: make(chan struct{}), spheresDone: make(chan struct{})}}
 	for i, v := range m.Vertices {
 		s.pos[i] = to64(v)
 	}
@@ -317,6 +335,9 @@ type edgeAt struct {
 // keep their shape; a non-manifold or inconsistently oriented edge fixes
 // it. Both ends of an edge reach the same verdict.
 func (s *simplifier) classifyEdge(v int32, uses []edgeAt, out int) {
+	if len(uses) != 2 {
+		s.open.Store(true)
+	}
 	switch {
 	case len(uses) == 1:
 		s.kind[v] = max(s.kind[v], kindBoundary)
@@ -387,37 +408,31 @@ type cand struct {
 }
 
 // candidates lists each edge once, as its cheaper direction by quadric
-// error. Edges between interior vertices come from the facets (each is
-// used once in each direction, so its lower-to-higher use names it), in
-// chunks on all cores; the few edges at boundary and fixed vertices from
-// those vertices.
-func (s *simplifier) candidates(ctx context.Context) []cand {
-	cands := s.candBuf[:0]
-	if cands == nil {
-		cands = make([]cand, 0, 3*s.live/2) // one per edge at most
-	}
+// error, in lists to be read in order (kept between passes, not joined:
+// joined they took another 19 MB on a million triangles). Edges between
+// interior vertices come from the facets (each is used once in each
+// direction, so its lower-to-higher use names it), in chunks on all
+// cores; the few edges at boundary and fixed vertices from those
+// vertices, in the last list.
+func (s *simplifier) candidates(ctx context.Context) [][]cand {
 	nf := len(s.f)
-	if chunks := rangeChunks(nf); chunks == 1 {
-		cands = s.candidatesIn(0, nf, cands)
-	} else {
-		if len(s.chunkBuf) != chunks {
-			s.chunkBuf = make([][]cand, chunks)
-		}
-		parallelRanges(ctx, nf, func(c, lo, hi int) {
-			if s.chunkBuf[c] == nil { // an edge per one and a half facets at most
-				s.chunkBuf[c] = make([]cand, 0, 3*(hi-lo)/2+16)
-			}
-			s.chunkBuf[c] = s.candidatesIn(lo, hi, s.chunkBuf[c][:0])
-		})
-		for _, c := range s.chunkBuf {
-			cands = append(cands, c...)
-		}
+	chunks := rangeChunks(nf)
+	if len(s.chunkBuf) != chunks+1 {
+		s.chunkBuf = make([][]cand, chunks+1)
 	}
+	parallelRanges(ctx, nf, func(c, lo, hi int) {
+		if s.chunkBuf[c] == nil { // an edge per one and a half facets on average
+			s.chunkBuf[c] = make([]cand, 0, 3*(hi-lo)/2+16)
+		}
+		s.chunkBuf[c] = s.candidatesIn(lo, hi, s.chunkBuf[c][:0])
+	})
+	edge := s.chunkBuf[chunks][:0]
 	var nb []int32
 	for _, a := range s.edgeVerts {
-		cands, nb = s.candidatesAround(a, cands, nb)
+		edge, nb = s.candidatesAround(a, edge, nb)
 	}
-	return cands
+	s.chunkBuf[chunks] = edge
+	return s.chunkBuf
 }
 
 // candidatesIn appends the candidates of the edges between interior
@@ -491,11 +506,10 @@ func (s *simplifier) edgeCandidate(a, b int32, boundaryEdge bool, cands []cand) 
 func (s *simplifier) pass(ctx context.Context) (int, error) {
 	s.buildAdjacency()
 	s.passNo++
-	cands := s.candidates(ctx)
+	lists := s.candidates(ctx)
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	s.candBuf = cands
 	// Like meshoptimizer, a pass takes only the cheaper candidates (a third,
 	// or passShare): with both ends of each collapse locked for the rest
 	// of the pass, taking them all would spend the pass on costly
@@ -513,16 +527,20 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	s.histBuf = hist
 	clear(hist)
 	bucket := func(c cand) uint32 { return math.Float32bits(c.cost) >> 16 }
-	for _, c := range cands {
-		hist[bucket(c)+1]++
+	n := 0
+	for _, l := range lists {
+		for _, c := range l {
+			hist[bucket(c)+1]++
+		}
+		n += len(l)
 	}
 	for i := 1; i < len(hist); i++ {
 		hist[i] += hist[i-1] // hist[b]: candidates in buckets below b
 	}
 	limit := float32(math.Inf(1)) // the dearest cost taken
-	taken := len(cands)
-	if len(cands) > 64 && share < 1 {
-		cut := int32(float64(len(cands)) * share) // rank of the first not taken, ties aside
+	taken := n
+	if n > 64 && share < 1 {
+		cut := int32(float64(n) * share) // rank of the first not taken, ties aside
 		b, _ := slices.BinarySearchFunc(hist, cut+1, func(h, t int32) int {
 			if h < t {
 				return -1
@@ -531,9 +549,11 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 		})
 		b-- // hist[b] <= cut < hist[b+1]: the cut lies in bucket b
 		var in []float32
-		for _, c := range cands {
-			if bucket(c) == uint32(b) {
-				in = append(in, c.cost)
+		for _, l := range lists {
+			for _, c := range l {
+				if bucket(c) == uint32(b) {
+					in = append(in, c.cost)
+				}
 			}
 		}
 		slices.Sort(in)
@@ -541,24 +561,32 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 		taken = int(hist[b]) + sort.Search(len(in), func(i int) bool { return in[i] > limit })
 	}
 	const bands = 4
-	band := slices.Grow(s.bandBuf[:0], len(cands))[:len(cands)]
+	band := slices.Grow(s.bandBuf[:0], n)[:n]
 	s.bandBuf = band
-	for i, c := range cands {
-		band[i] = bands // not taken
-		if c.cost <= limit {
-			band[i] = uint8(min(int(hist[bucket(c)])*bands/taken, bands-1))
+	i := 0
+	for _, l := range lists {
+		for _, c := range l {
+			band[i] = bands // not taken
+			if c.cost <= limit {
+				band[i] = uint8(min(int(hist[bucket(c)])*bands/taken, bands-1))
+			}
+			i++
 		}
 	}
 	sorted := slices.Grow(s.sortedBuf[:0], taken)[:0]
 	for b := range uint8(bands) {
-		for i, x := range band {
-			if x == b {
-				sorted = append(sorted, cands[i])
+		i := 0
+		for _, l := range lists {
+			for _, c := range l {
+				if band[i] == b {
+					sorted = append(sorted, c)
+				}
+				i++
 			}
 		}
 	}
 	s.sortedBuf = sorted
-	cands = sorted
+	cands := sorted
 	done := 0
 	// On several cores, as far as the pass cannot reach the target (a
 	// collapse removes at most two facets): near it, the order of the last
@@ -574,6 +602,7 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 		}
 		done = n
 		cands = append(rest, cands[par:]...)
+		s.restBuf = cands
 	}
 	for i, c := range cands {
 		if i&1023 == 0 && ctx.Err() != nil {

@@ -43,10 +43,10 @@ func up32(x float64) float32 {
 	return f
 }
 
-func angleBetween(a, b v64) float64 { return math.Acos(max(-1, min(1, dot(a, b)))) }
-
 // unionCone returns a cone holding both (slightly widened for float32
-// storage).
+// storage). The angle between the axes takes one arccosine; its cosine
+// is their dot product and its sine follows from that, so the rotation
+// of a's axis needs one more sine-cosine pair, not four calls.
 func unionCone(a, b cone) cone {
 	if a.half() < 0 {
 		return b
@@ -56,7 +56,8 @@ func unionCone(a, b cone) cone {
 	}
 	const slack = 1e-6
 	aa, ba := a.axis(), b.axis()
-	th := angleBetween(aa, ba)
+	c := max(-1, min(1, dot(aa, ba)))
+	th := math.Acos(c)
 	if th+b.half() <= a.half() {
 		return a
 	}
@@ -64,15 +65,13 @@ func unionCone(a, b cone) cone {
 		return b
 	}
 	h := (th + a.half() + b.half()) / 2
-	st := math.Sin(th)
+	st := math.Sqrt(1 - c*c)
 	if h >= math.Pi || st < 1e-9 {
 		return makeCone(aa, math.Pi)
 	}
 	// Rotate a's axis towards b's by h - a.half.
-	c := math.Cos(th)
 	perp := v64{(ba[0] - aa[0]*c) / st, (ba[1] - aa[1]*c) / st, (ba[2] - aa[2]*c) / st}
-	phi := h - a.half()
-	cp, sp := math.Cos(phi), math.Sin(phi)
+	sp, cp := math.Sincos(h - a.half())
 	ax := v64{aa[0]*cp + perp[0]*sp, aa[1]*cp + perp[1]*sp, aa[2]*cp + perp[2]*sp}
 	if l := norm(ax); l > 0 {
 		ax = v64{ax[0] / l, ax[1] / l, ax[2] / l}

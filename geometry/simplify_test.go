@@ -233,3 +233,31 @@ func TestSimplifySlabsOpenSheet(t *testing.T) {
 		}
 	}
 }
+
+// The simplifier's verdict on the input's watertightness is Analyze's: the
+// reduce operation reports it instead of analysing the input.
+func TestSimplifyInputWatertightIsAnalyzes(t *testing.T) {
+	c := cube(Vec3{}, 10)
+	open := c.Clone()
+	open.Triangles = open.Triangles[1:]
+	fin := c.Clone() // a third facet on the edge 0–1: non-manifold
+	fin.Vertices = append(fin.Vertices, Vec3{5, -5, -5})
+	fin.Triangles = append(fin.Triangles, [3]uint32{0, 1, 8})
+	degenerate := c.Clone() // a repeated index: dropped by both
+	degenerate.Triangles = append(degenerate.Triangles, [3]uint32{0, 0, 1})
+	misoriented := c.Clone()
+	misoriented.Triangles[0] = [3]uint32{0, 1, 2}
+	for _, tc := range []struct {
+		name       string
+		m          *Mesh
+		watertight bool
+	}{{"closed", c, true}, {"open", open, false}, {"fin", fin, false}, {"degenerate", degenerate, true}, {"misoriented", misoriented, true},
+		{"two cubes", merge(c, cube(Vec3{20, 0, 0}, 5)), true}, {"grid", grid(8), false}, {"torus", torus(24, 12, 10, 3, 0, nil), true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, st := simplify(t, tc.m, SimplifyOptions{MaxDeviation: 0.1, MaxAngle: 30, Passes: 2})
+			if want := analyze(t, tc.m, AnalyzeOptions{}).Watertight; st.InputWatertight != want || want != tc.watertight {
+				t.Errorf("InputWatertight %v, Analyze says %v, want %v", st.InputWatertight, want, tc.watertight)
+			}
+		})
+	}
+}

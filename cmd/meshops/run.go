@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -56,6 +57,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 				defer f.Close()
 				defer pprof.StopCPUProfile()
 			}
+		}
+		// MESHOPS_MEMPROFILE=FILE writes where the command allocated
+		// (pprof's alloc_space and inuse_space at the end, sampled every
+		// 64 KiB).
+		if path := getenv("MESHOPS_MEMPROFILE"); path != "" {
+			runtime.MemProfileRate = 64 << 10
+			defer func() {
+				runtime.GC() // the profile shows allocations up to the last collection
+				if f, err := os.Create(path); err == nil {
+					pprof.Lookup("allocs").WriteTo(f, 0)
+					f.Close()
+				}
+			}()
 		}
 		// MESHOPS_PROGRESS=1 prints the operation's progress to stderr,
 		// with the time since the command started.
