@@ -512,6 +512,8 @@ func (g *sparseGrid) cellAt(i, j, k int) cell {
 func (g *sparseGrid) flood(ctx context.Context, start []cell, enter func(c cell) bool) error {
 	queue := start
 	n := g.dims()
+	offStride := [3]int{1, blockSide, blockSide * blockSide}
+	blockStride := [3]int{1, g.nb[0], g.nb[0] * g.nb[1]}
 	for steps := 0; len(queue) > 0; steps++ {
 		if steps&0xffff == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -527,9 +529,30 @@ func (g *sparseGrid) flood(ctx context.Context, start []cell, enter func(c cell)
 			}
 		}
 		if c.off >= 0 {
-			i, j, k := g.coords(int(c.bi), int(c.off))
-			for _, d := range sixDirs {
-				try(i+d[0], j+d[1], k+d[2])
+			// A voxel's neighbours inside its block are offsets away; only
+			// those across a face need the neighbouring block (and its
+			// place in the grid, a division, to stop at the border).
+			off, bi := int(c.off), int(c.bi)
+			at := [3]int{off & (blockSide - 1), off >> blockShift & (blockSide - 1), off >> (2 * blockShift)}
+			for a := range 3 {
+				for _, dir := range [2]int{-1, 1} {
+					var nc cell
+					if x := at[a] + dir; x >= 0 && x < blockSide {
+						nc = cell{c.bi, int16(off + dir*offStride[a])}
+					} else {
+						if b := bi / blockStride[a] % g.nb[a]; b+dir < 0 || b+dir >= g.nb[a] {
+							continue // the grid's border
+						}
+						nbi := bi + dir*blockStride[a]
+						nc = cell{int32(nbi), int16(off - dir*(blockSide-1)*offStride[a])}
+						if g.blocks[nbi] == nil {
+							nc.off = -1
+						}
+					}
+					if enter(nc) {
+						queue = append(queue, nc)
+					}
+				}
 			}
 			continue
 		}

@@ -212,6 +212,12 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	if D < 0 {
 		return false
 	}
+	// Half the collapses a wrap's reduction tries fail the bound: each
+	// stops as soon as a height shows it.
+	if dev+D > s.hard {
+		s.overBound = true
+		return false
+	}
 	// Crossings of old spokes (v, w) with new ones (u, w').
 	for i, w := range s.nbrV {
 		if w == u {
@@ -238,10 +244,10 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 			}
 			D = max(D, math.Abs((V.h+a*(W.h-V.h))-(U.h+b*(W2.h-U.h))))
 		}
-	}
-	if dev+D > s.hard {
-		s.overBound = true
-		return false
+		if dev+D > s.hard {
+			s.overBound = true
+			return false
+		}
 	}
 	c := emptyCone
 	for _, f := range s.ring {
