@@ -8,8 +8,8 @@ import (
 
 // NewBVHSAH builds the same kind of hierarchy as NewBVH, but splits each
 // range where the surface area heuristic says queries will be cheapest (16
-// bins along the longest axis of the centroids) instead of halving the
-// Morton order. Building costs about three times NewBVH's (the subtrees
+// bins along the longest axis of the centroids; every cut, for ranges of
+// up to smallSAH triangles) instead of halving the Morton order. Building costs about three times NewBVH's (the subtrees
 // below the top two levels are built in parallel), and the tree answers ray
 // and nearest-point queries with far fewer node visits on CAD parts made of
 // long slivers, whose boxes overlap much more in a Morton-ordered tree
@@ -120,7 +120,13 @@ func (b *sahBuilder) build(nodes []bvhNode, root sahJob, stop, deferAbove uint32
 		r := b.idx[j.lo:j.hi]
 		mid := 0
 		var left, right sahJob
-		if j.depth < maxSAHDepth && ext > 0 {
+		if count <= smallSAH {
+			// Most nodes are this small: sorting the range and trying every
+			// cut costs less than 16 bins' bookkeeping, and finds the best.
+			mid = b.sweep(r, k)
+			left.nb, left.cb = b.boxesOf(r[:mid])
+			right.nb, right.cb = b.boxesOf(r[mid:])
+		} else if j.depth < maxSAHDepth && ext > 0 {
 			scale := sahBins / ext * (1 - 1e-6)
 			for i := range sahBins {
 				binBox[i].reset()
@@ -201,6 +207,40 @@ func (b *sahBuilder) build(nodes []bvhNode, root sahJob, stop, deferAbove uint32
 		stack = append(stack, right, left)
 	}
 	return nodes
+}
+
+// smallSAH is the largest range build splits by sweep instead of bins.
+const smallSAH = 16
+
+// sweep orders the few triangles of r by centroid along axis k (index
+// breaking ties) and returns the cut with the least surface-area cost.
+func (b *sahBuilder) sweep(r []uint32, k int) int {
+	tb, cent := b.tb, b.cent
+	for i := 1; i < len(r); i++ {
+		for j := i; j > 0; j-- {
+			x, y := r[j-1], r[j]
+			if cent[x][k] < cent[y][k] || cent[x][k] == cent[y][k] && x < y {
+				break
+			}
+			r[j-1], r[j] = y, x
+		}
+	}
+	var rightArea [smallSAH]float32
+	var acc box
+	acc.reset()
+	for i := len(r) - 1; i > 0; i-- {
+		acc.union(&tb[r[i]])
+		rightArea[i] = acc.halfArea()
+	}
+	acc.reset()
+	best, bestCost := 1, float32(0)
+	for i := 1; i < len(r); i++ {
+		acc.union(&tb[r[i-1]])
+		if cost := acc.halfArea()*float32(i) + rightArea[i]*float32(len(r)-i); i == 1 || cost < bestCost {
+			best, bestCost = i, cost
+		}
+	}
+	return best
 }
 
 // boxesOf is the box of the triangles in r and that of their centroids.
