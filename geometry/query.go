@@ -229,10 +229,15 @@ type normalCone struct {
 }
 
 // NormalCones bounds each node's triangle normals (built once per BVH for
-// queries that only want surfaces facing a given way).
+// queries that only want surfaces facing a given way). No arc cosines: a
+// leaf's half-angle has the cosine of its widest normal, and a child cone
+// at angle a from the parent's axis with half-angle h reaches a + h, whose
+// cosine and sine follow from the sum formulas. A cone reaching 90° is wide
+// (mayFace always says yes), so only angles below 90° need be exact, and
+// every cosine is lowered by a hair to keep the bound on the safe side.
 func (h *BVH) NormalCones(normals [][3]float64) []normalCone {
+	const slack = 1e-12
 	cones := make([]normalCone, len(h.nodes))
-	half := make([]float64, len(h.nodes))
 	for i := len(h.nodes) - 1; i >= 0; i-- { // children come after parents
 		nd := &h.nodes[i]
 		var sum [3]float64
@@ -248,30 +253,30 @@ func (h *BVH) NormalCones(normals [][3]float64) []normalCone {
 		}
 		l := norm(sum)
 		if l < 1e-9 {
-			cones[i], half[i] = normalCone{wide: true}, math.Pi
+			cones[i] = normalCone{wide: true}
 			continue
 		}
 		axis := v64{sum[0] / l, sum[1] / l, sum[2] / l}
-		h0 := 0.0
-		ang := func(v [3]float64) float64 { return math.Acos(math.Max(-1, math.Min(1, dot(axis, v)))) }
+		cosHalf := 1.0
 		if nd.count > 0 {
-			// The widest normal is the one with the smallest cosine: one
-			// arc cosine per leaf.
-			minDot := 1.0
 			for _, t := range h.tris[nd.first : nd.first+nd.count] {
 				if n := normals[t]; n != ([3]float64{}) {
-					minDot = math.Min(minDot, dot(axis, n))
+					cosHalf = min(cosHalf, dot(axis, n))
 				}
 			}
-			h0 = math.Acos(math.Max(-1, minDot))
 		} else {
-			for c := nd.first; c < nd.first+2; c++ {
-				h0 = math.Max(h0, ang(cones[c].axis)+half[c])
+			for _, c := range cones[nd.first : nd.first+2] {
+				if c.wide {
+					cosHalf = -1
+					break
+				}
+				ca := max(-1, min(1, dot(axis, c.axis)))
+				sa := math.Sqrt(1 - ca*ca)
+				cosHalf = min(cosHalf, ca*c.cosHalf-sa*c.sinHalf) // cos(a + h)
 			}
 		}
-		half[i] = h0
-		sin, cos := math.Sincos(h0)
-		cones[i] = normalCone{axis: axis, cosHalf: cos, sinHalf: sin, wide: h0 >= math.Pi/2}
+		cosHalf = max(-1, min(1, cosHalf)-slack)
+		cones[i] = normalCone{axis: axis, cosHalf: cosHalf, sinHalf: math.Sqrt(1 - cosHalf*cosHalf), wide: cosHalf <= 0}
 	}
 	return cones
 }
