@@ -466,11 +466,15 @@ func (g *sparseGrid) spread(ctx context.Context, m *Mesh, width float64, side in
 
 // triGeom answers point distances to one triangle: the plane distance when
 // the point projects inside it (the common case in a band), else the
-// exact closest point.
+// distance to the nearest of the edges whose side it is on (a point
+// projecting beyond only one edge is nearest that edge; beyond two, one of
+// those two). Slivers of CAD parts leave most band voxels beyond an edge.
 type triGeom struct {
 	a, b, c v64
 	n       v64    // unit normal (zero if degenerate)
 	e       [3]v64 // n × edge: inward normals of the edge planes
+	ed      [3]v64 // the edges b − a, c − b, a − c
+	inv     [3]float64
 }
 
 func newTriGeom(a, b, c v64) triGeom {
@@ -478,16 +482,43 @@ func newTriGeom(a, b, c v64) triGeom {
 	n := cross(sub(b, a), sub(c, a))
 	if l := norm(n); l > 0 {
 		t.n = v64{n[0] / l, n[1] / l, n[2] / l}
-		t.e = [3]v64{cross(t.n, sub(b, a)), cross(t.n, sub(c, b)), cross(t.n, sub(a, c))}
+		t.ed = [3]v64{sub(b, a), sub(c, b), sub(a, c)}
+		for k, e := range t.ed {
+			t.e[k] = cross(t.n, e)
+			t.inv[k] = 1 / dot(e, e)
+		}
 	}
 	return t
 }
 
 func (t *triGeom) dist(p v64) float64 {
-	if t.n != (v64{}) && dot(sub(p, t.a), t.e[0]) >= 0 && dot(sub(p, t.b), t.e[1]) >= 0 && dot(sub(p, t.c), t.e[2]) >= 0 {
-		return math.Abs(dot(sub(p, t.a), t.n))
+	if t.n == (v64{}) {
+		return norm(sub(closestOnTriangle(p, t.a, t.b, t.c), p))
 	}
-	return norm(sub(closestOnTriangle(p, t.a, t.b, t.c), p))
+	pa, pb, pc := sub(p, t.a), sub(p, t.b), sub(p, t.c)
+	oa, ob, oc := dot(pa, t.e[0]) < 0, dot(pb, t.e[1]) < 0, dot(pc, t.e[2]) < 0
+	if !oa && !ob && !oc {
+		return math.Abs(dot(pa, t.n))
+	}
+	d2 := math.Inf(1)
+	if oa {
+		d2 = segmentDist2(pa, t.ed[0], t.inv[0])
+	}
+	if ob {
+		d2 = min(d2, segmentDist2(pb, t.ed[1], t.inv[1]))
+	}
+	if oc {
+		d2 = min(d2, segmentDist2(pc, t.ed[2], t.inv[2]))
+	}
+	return math.Sqrt(d2)
+}
+
+// segmentDist2 is the squared distance from a point at d from a segment's
+// start to the segment e (inv = 1/|e|²).
+func segmentDist2(d, e v64, inv float64) float64 {
+	s := max(0, min(1, dot(d, e)*inv))
+	x := v64{d[0] - s*e[0], d[1] - s*e[1], d[2] - s*e[2]}
+	return dot(x, x)
 }
 
 // cell is a voxel of an allocated block, or (off < 0) a whole unallocated
@@ -680,6 +711,9 @@ func (g *sparseGrid) components(ctx context.Context) ([]component, error) {
 // block (the field is constant across unallocated ones) and returns
 // a closed, manifold mesh around the negative voxels, counter-clockwise
 // seen from the positive side.
+// cacheSide is the side of the corner values extract reads per block.
+const cacheSide = blockSide + 2
+
 func (g *sparseGrid) extract(ctx context.Context) (*Mesh, error) {
 	n := g.dims()
 	out := &Mesh{}
@@ -699,6 +733,35 @@ func (g *sparseGrid) extract(ctx context.Context) (*Mesh, error) {
 			return nil, ctx.Err()
 		}
 		i0, j0, k0 := g.coords(bi, 0)
+		// The field at every corner the block's cubes use (the block and
+		// one layer below it on each axis), looked up once instead of
+		// eight times per cube; a block whose corners all have one sign
+		// holds no surface (most of the band's blocks) and is skipped.
+		var field [cacheSide * cacheSide * cacheSide]float32
+		neg, pos := false, false
+		for z := range cacheSide {
+			for y := range cacheSide {
+				for x := range cacheSide {
+					i, j, k := i0-1+x, j0-1+y, k0-1+z
+					if i < 0 || j < 0 || k < 0 || i >= n[0] || j >= n[1] || k >= n[2] {
+						continue // outside the grid: no cube uses it
+					}
+					var v float32
+					if x > 0 && y > 0 && z > 0 && x <= blockSide && y <= blockSide && z <= blockSide {
+						v = b.d[(x-1)|(y-1)<<blockShift|(z-1)<<(2*blockShift)]
+					} else {
+						v = g.value(i, j, k)
+					}
+					v = clamp(v)
+					field[x+cacheSide*(y+cacheSide*z)] = v
+					neg = neg || v < 0
+					pos = pos || v >= 0
+				}
+			}
+		}
+		if !neg || !pos {
+			continue
+		}
 		// The cubes with a corner in this block, each owned by the first
 		// allocated block among its corners, so a cube whose lower corner
 		// is in an unallocated block is still extracted, once.
@@ -722,8 +785,9 @@ func (g *sparseGrid) extract(ctx context.Context) (*Mesh, error) {
 			}
 			var val [8]float32
 			neg, pos := false, false
+			at := (i - i0 + 1) + cacheSide*((j-j0+1)+cacheSide*(k-k0+1))
 			for c := range 8 {
-				v := clamp(g.value(i+c&1, j+(c>>1)&1, k+(c>>2)&1))
+				v := field[at+c&1+cacheSide*((c>>1)&1)+cacheSide*cacheSide*(c>>2)]
 				val[c] = v
 				neg = neg || v < 0
 				pos = pos || v >= 0

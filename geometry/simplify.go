@@ -612,7 +612,7 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	if s.opt.TargetTriangles > 0 {
 		par = min(par, (s.live-s.opt.TargetTriangles)/2)
 	}
-	if workers := runtime.GOMAXPROCS(0); workers > 1 && par >= 8192 {
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && par >= simplifyParMin {
 		n, rest, err := s.collapseInSlabs(ctx, cands[:par], workers)
 		if err != nil {
 			return n, err

@@ -137,3 +137,9 @@ func (s *simplifier) slabsOf(k int) []uint8 {
 	}
 	return slab
 }
+
+// simplifyParMin is the fewest candidates a pass runs on several cores:
+// below it, cutting the slabs costs more than the second core saves (the
+// wrap's staircase reduction: 8192 → 4096 took it from 79 to 74 ms, with
+// the same result).
+var simplifyParMin = 4096

@@ -3,6 +3,7 @@ package geometry
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -171,5 +172,26 @@ func TestTurnLongestToZ(t *testing.T) {
 	turnAxes(turned, (3-steps)%3)
 	if !slices.Equal(turned.Vertices, plate.Vertices) {
 		t.Error("turning back does not restore the vertices")
+	}
+}
+
+// triGeom's distance (plane, or the edges the point lies beyond) is the
+// exact point–triangle distance, on slivers and obtuse triangles too.
+func TestTriGeomDistIsExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pt := func(s float64) v64 {
+		return v64{s * (rng.Float64() - 0.5), s * (rng.Float64() - 0.5), s * (rng.Float64() - 0.5)}
+	}
+	for i := range 20000 {
+		a, b, c := pt(10), pt(10), pt(10)
+		if i%3 == 0 { // a sliver: c near the segment ab
+			c = v64{a[0] + 0.5*(b[0]-a[0]) + 1e-3*rng.Float64(), a[1] + 0.5*(b[1]-a[1]), a[2] + 0.5*(b[2]-a[2])}
+		}
+		tg := newTriGeom(a, b, c)
+		p := pt(30)
+		want := norm(sub(closestOnTriangle(p, a, b, c), p))
+		if got := tg.dist(p); math.Abs(got-want) > 1e-9*(1+want) {
+			t.Fatalf("triangle %v %v %v, point %v: %g, want %g", a, b, c, p, got, want)
+		}
 	}
 }
