@@ -132,12 +132,16 @@ func Shrinkwrap(ctx context.Context, m *Mesh, opt WrapOptions) (*Mesh, WrapStats
 		bySlab[s] = append(bySlab[s], y)
 	}
 	n := g.dims()
+	var away splatTable
+	for q := range away {
+		away[q] = float32(math.Sqrt(float64(q))*h + offset)
+	}
 	g.slabs(t, func(s, _, _ int) {
 		for i, y := range bySlab[s] {
 			if i&0xfff == 0 && ctx.Err() != nil {
 				return
 			}
-			g.splat(n, y.i, y.j, y.k, y.d, offset)
+			g.splat(n, y.i, y.j, y.k, y.d, offset, &away)
 		}
 	})
 	if ctx.Err() != nil {
@@ -336,7 +340,7 @@ type seed struct {
 
 // splat raises the field of the non-outside voxels around outside voxel
 // (i, j, k) at distance d to d − |x − y| − offset where that is higher.
-func (g *sparseGrid) splat(n [3]int, i, j, k int32, d float32, offset float64) {
+func (g *sparseGrid) splat(n [3]int, i, j, k int32, d float32, offset float64, away *splatTable) {
 	h := g.h
 	rho := float64(d) - offset + h
 	reach := int(rho / h)
@@ -345,27 +349,49 @@ func (g *sparseGrid) splat(n [3]int, i, j, k int32, d float32, offset float64) {
 	}
 	rho2 := rho * rho / (h * h)
 	for z := max(0, int(k)-reach); z <= min(n[2]-1, int(k)+reach); z++ {
-		dz := float64(z - int(k))
+		dz := z - int(k)
 		for yy := max(0, int(j)-reach); yy <= min(n[1]-1, int(j)+reach); yy++ {
-			dy := float64(yy - int(j))
-			if dz*dz+dy*dy > rho2 {
+			dy := yy - int(j)
+			dyz := dy*dy + dz*dz
+			if float64(dyz) > rho2 {
 				continue
 			}
-			for x := max(0, int(i)-reach); x <= min(n[0]-1, int(i)+reach); x++ {
-				dx := float64(x - int(i))
-				d2 := dx*dx + dy*dy + dz*dz
-				if d2 > rho2 {
+			// The row's voxels within the ball, block by block: no
+			// per-voxel block lookup, and the distance from the table.
+			w := int(math.Sqrt(rho2 - float64(dyz)))
+			for float64((w+1)*(w+1)+dyz) <= rho2 {
+				w++
+			}
+			for w > 0 && float64(w*w+dyz) > rho2 {
+				w--
+			}
+			x0, x1 := max(0, int(i)-w), min(n[0]-1, int(i)+w)
+			row := g.nb[0] * (yy>>blockShift + g.nb[1]*(z>>blockShift))
+			rowOff := (yy&(blockSide-1))<<blockShift | (z&(blockSide-1))<<(2*blockShift)
+			for x := x0; x <= x1; {
+				bx := x >> blockShift
+				end := min(x1, bx<<blockShift|(blockSide-1))
+				b := g.blocks[row+bx]
+				if b == nil {
+					x = end + 1
 					continue
 				}
-				bi, o := g.locate(x, yy, z)
-				b := g.blocks[bi]
-				if b == nil || b.fl[o]&flagOut != 0 {
-					continue
-				}
-				if c := d - float32(math.Sqrt(d2)*h+offset); c > b.d[o] {
-					b.d[o] = c
+				for ; x <= end; x++ {
+					o := x&(blockSide-1) | rowOff
+					if b.fl[o]&flagOut != 0 {
+						continue
+					}
+					dx := x - int(i)
+					if c := d - away[dx*dx+dyz]; c > b.d[o] {
+						b.d[o] = c
+					}
 				}
 			}
 		}
 	}
 }
+
+// splatTable holds, for each squared voxel distance a splat reaches
+// (whole numbers up to three blocks' sides squared), that distance in
+// model units plus the wrap's offset.
+type splatTable [3*blockSide*blockSide + 1]float32
