@@ -1100,36 +1100,98 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 }
 
 // vertexStar lists the facets around each vertex (CSR).
-type vertexStar struct{ start, faces []int32 }
+type vertexStar struct {
+	start, faces []int32
+	counts       [][]int32 // a parallel build's per-chunk counts, kept for the next
+}
 
 // build indexes the n facets that tri returns with ok, reusing st's
-// memory.
+// memory. Large sets are indexed on all cores: each core counts and then
+// files a contiguous share of the facets, after the shares before it, so
+// every vertex lists its facets in order as a one-core build would.
 func (st *vertexStar) build(nv, n int, tri func(i int) (t [3]int32, ok bool)) {
 	st.start = slices.Grow(st.start[:0], nv+1)[:nv+1]
 	clear(st.start)
-	for i := range n {
-		if t, ok := tri(i); ok {
-			st.start[t[0]+1]++
-			st.start[t[1]+1]++
-			st.start[t[2]+1]++
-		}
-	}
-	for i := range nv {
-		st.start[i+1] += st.start[i]
-	}
-	st.faces = slices.Grow(st.faces[:0], int(st.start[nv]))[:st.start[nv]]
-	// start[v] is v's cursor while filling (no copy: 18 MB of garbage on a
-	// 1 M-triangle mesh); afterwards it holds v+1's start, shifted back.
-	for i := range n {
-		if t, ok := tri(i); ok {
-			for _, v := range t {
-				st.faces[st.start[v]] = int32(i)
-				st.start[v]++
+	chunks := runtime.GOMAXPROCS(0)
+	if chunks < 2 || n < 1<<16 {
+		for i := range n {
+			if t, ok := tri(i); ok {
+				st.start[t[0]+1]++
+				st.start[t[1]+1]++
+				st.start[t[2]+1]++
 			}
 		}
+		for i := range nv {
+			st.start[i+1] += st.start[i]
+		}
+		st.faces = slices.Grow(st.faces[:0], int(st.start[nv]))[:st.start[nv]]
+		// start[v] is v's cursor while filling (no copy: 18 MB of garbage
+		// on a 1 M-triangle mesh); afterwards it holds v+1's start,
+		// shifted back.
+		for i := range n {
+			if t, ok := tri(i); ok {
+				for _, v := range t {
+					st.faces[st.start[v]] = int32(i)
+					st.start[v]++
+				}
+			}
+		}
+		copy(st.start[1:], st.start[:nv])
+		st.start[0] = 0
+		return
 	}
-	copy(st.start[1:], st.start[:nv])
-	st.start[0] = 0
+	if len(st.counts) != chunks {
+		st.counts = make([][]int32, chunks)
+	}
+	share := func(c int) (int, int) { return c * n / chunks, (c + 1) * n / chunks }
+	each := func(fn func(c int)) {
+		var wg sync.WaitGroup
+		for c := range chunks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				fn(c)
+			}()
+		}
+		wg.Wait()
+	}
+	each(func(c int) {
+		cnt := slices.Grow(st.counts[c][:0], nv)[:nv]
+		clear(cnt)
+		lo, hi := share(c)
+		for i := lo; i < hi; i++ {
+			if t, ok := tri(i); ok {
+				cnt[t[0]]++
+				cnt[t[1]]++
+				cnt[t[2]]++
+			}
+		}
+		st.counts[c] = cnt
+	})
+	// counts[c][v] becomes where chunk c files its first facet around v.
+	at := int32(0)
+	for v := range nv {
+		st.start[v] = at
+		for c := range chunks {
+			k := st.counts[c][v]
+			st.counts[c][v] = at
+			at += k
+		}
+	}
+	st.start[nv] = at
+	st.faces = slices.Grow(st.faces[:0], int(at))[:at]
+	each(func(c int) {
+		cur := st.counts[c]
+		lo, hi := share(c)
+		for i := lo; i < hi; i++ {
+			if t, ok := tri(i); ok {
+				for _, v := range t {
+					st.faces[cur[v]] = int32(i)
+					cur[v]++
+				}
+			}
+		}
+	})
 }
 
 func (st vertexStar) of(v int32) []int32 { return st.faces[st.start[v]:st.start[v+1]] }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -259,5 +260,26 @@ func TestSimplifyInputWatertightIsAnalyzes(t *testing.T) {
 				t.Errorf("InputWatertight %v, Analyze says %v, want %v", st.InputWatertight, want, tc.watertight)
 			}
 		})
+	}
+}
+
+// The parallel vertex-star build lists each vertex's facets exactly as
+// the one-core build does.
+func TestVertexStarParallelIsSerial(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const nv, n = 5000, 1 << 17
+	tris := make([][3]int32, n)
+	for i := range tris {
+		tris[i] = [3]int32{rng.Int32N(nv), rng.Int32N(nv), rng.Int32N(nv)}
+	}
+	tri := func(i int) ([3]int32, bool) { return tris[i], i%7 != 0 }
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var serial, par vertexStar
+	serial.build(nv, n, tri)
+	runtime.GOMAXPROCS(3)
+	par.build(nv, n, tri)
+	par.build(nv, n, tri) // again, on the kept counts
+	if !slices.Equal(serial.start, par.start) || !slices.Equal(serial.faces, par.faces) {
+		t.Fatal("parallel star differs from the serial one")
 	}
 }
