@@ -104,7 +104,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	// memory (a third of the heap) instead of fresh pages: the heap had
 	// grown since the last one, and the next would come too late.
 	s.failed, s.quad, s.self, s.sortedBuf, s.histBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil, nil
-	s.slabBuf, s.nearBuf, s.ownBuf, s.restBuf = nil, nil, nil, nil
+	s.slabBuf, s.nearBuf, s.ownBuf, s.restBuf, s.binOf = nil, nil, nil, nil, nil
 	if len(m.Triangles) >= 1<<18 {
 		<-s.inTree.done
 		runtime.GC()
@@ -189,6 +189,7 @@ type simplifier struct {
 	// collapseInSlabs': slab and near per vertex, the workers' candidates
 	// and the rest
 	slabBuf, nearBuf []uint8
+	binOf            []uint16 // per vertex: its bin along the slabs' axis
 	ownBuf           [][]cand
 	restBuf          []cand
 	histBuf          []int32
