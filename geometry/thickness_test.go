@@ -1,8 +1,10 @@
 package geometry
 
 import (
+	"bytes"
 	"context"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -109,5 +111,41 @@ func TestWallThicknessFilamentCard(t *testing.T) {
 	}
 	if off > flat/5 {
 		t.Errorf("%d of %d flat samples are not within 0.02 mm of a step", off, flat)
+	}
+}
+
+// Both scalar PLY layouts read back as written: the vertices, the facets
+// and the colours (the scalar is a property readers may skip).
+func TestWritePLYScalarsReadsBack(t *testing.T) {
+	m := boxMesh(Vec3{1, 2, 3}, Vec3{4, 5, 6})
+	scalar := make([]float32, len(m.Vertices))
+	colours := make([][3]uint8, len(m.Vertices))
+	for i := range colours {
+		scalar[i], colours[i] = float32(i), [3]uint8{uint8(i), uint8(2 * i), uint8(3 * i)}
+	}
+	var shared, facets bytes.Buffer
+	if err := WritePLYScalars(&shared, m, "thickness", scalar, colours); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePLYFacetScalars(&facets, m, "thickness", func(tri int) (float32, [3]uint8) { return 1, [3]uint8{uint8(tri), 0, 0} }); err != nil {
+		t.Fatal(err)
+	}
+	got, gotColours, err := ReadPLYUnwelded(&shared, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Vertices, m.Vertices) || !slices.Equal(got.Triangles, m.Triangles) || !slices.Equal(gotColours, colours) {
+		t.Errorf("shared layout read back differently")
+	}
+	got, gotColours, err = ReadPLYUnwelded(&facets, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tr := range got.Triangles {
+		for k, v := range tr {
+			if got.Vertices[v] != m.Vertices[m.Triangles[i][k]] || gotColours[v] != [3]uint8{uint8(i), 0, 0} {
+				t.Fatalf("facet %d corner %d read back differently", i, k)
+			}
+		}
 	}
 }
