@@ -606,20 +606,34 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	s.sortedBuf = sorted
 	cands := sorted
 	done := 0
-	// On several cores, as far as the pass cannot reach the target (a
-	// collapse removes at most two facets): near it, the order of the last
-	// collapses decides which ones happen, so they run on one core.
-	par := len(cands)
-	if s.opt.TargetTriangles > 0 {
-		par = min(par, (s.live-s.opt.TargetTriangles)/2)
-	}
-	if workers := runtime.GOMAXPROCS(0); workers > 1 && par >= simplifyParMin {
-		n, rest, err := s.collapseInSlabs(ctx, cands[:par], workers)
-		if err != nil {
-			return n, err
+	// On several cores, in batches that cannot reach the target (a
+	// collapse removes at most two facets; most candidates fail or are
+	// locked, so a batch leaves room for the next): near the target, the
+	// order of the last collapses decides which ones happen, so they run
+	// on one core, after those left near the slabs' cuts.
+	batch := func(live int) int {
+		if s.opt.TargetTriangles > 0 {
+			return (live - s.opt.TargetTriangles) / 2
 		}
-		done = n
-		cands = append(rest, cands[par:]...)
+		return len(cands)
+	}
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && min(len(cands), batch(s.live)) >= simplifyParMin {
+		slab, near := s.cutSlabs(workers)
+		rest := s.restBuf[:0]
+		for len(cands) >= simplifyParMin {
+			par := min(len(cands), batch(s.live))
+			if par < simplifyParMin {
+				break
+			}
+			n, r, err := s.collapseInSlabs(ctx, cands[:par], workers, slab, near, rest)
+			done += n
+			rest = r
+			if err != nil {
+				return done, err
+			}
+			cands = cands[par:]
+		}
+		cands = append(rest, cands...)
 		s.restBuf = cands
 	}
 	for i, c := range cands {

@@ -6,20 +6,24 @@ import (
 	"sync"
 )
 
-// collapseInSlabs runs the pass's collapses on several cores. The vertices
-// are cut into slabs of equal count along the longest axis; a collapse
-// v→u reads and writes only the facets around v and u, so a worker may
-// take a candidate when every facet within two rings of v lies in its own
-// slab: no two workers then touch the same facet, vertex or sample, and the
-// result does not depend on timing. The candidates near a cut are returned
+// Collapses run on several cores in slabs. The vertices are cut into
+// slabs of equal count along the longest axis; a collapse v→u reads and
+// writes only the facets around v and u, so a worker may take a
+// candidate when every facet within two rings of v lies in its own slab:
+// no two workers then touch the same facet, vertex or sample, and the
+// result does not depend on timing. The candidates near a cut are left
 // (in order) for the caller to run on one core afterwards.
-func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers int) (int, []cand, error) {
-	slab := s.slabsOf(workers)
+//
+// cutSlabs numbers the slabs and marks the vertices near a cut for a
+// pass. Collapses taken in slabs never bring a facet across a cut, so the
+// marks hold for every batch of the pass.
+func (s *simplifier) cutSlabs(workers int) (slab, near []uint8) {
+	slab = s.slabsOf(workers)
 	// near[v]: 1 if a facet around v spans two slabs, 2 if a neighbour's
 	// does; a candidate is a worker's when near[from] is 0. The pass's
 	// tables are kept for the next (on a million triangles they were 24
 	// MB of garbage over the passes, all fresh memory).
-	near := slices.Grow(s.nearBuf[:0], len(s.pos))[:len(s.pos)]
+	near = slices.Grow(s.nearBuf[:0], len(s.pos))[:len(s.pos)]
 	s.nearBuf = near
 	clear(near)
 	for i := range s.f {
@@ -36,6 +40,12 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers 
 			}
 		}
 	}
+	return slab, near
+}
+
+// collapseInSlabs runs one batch of candidates in the slabs cutSlabs made,
+// appends those near a cut to rest, and returns how many collapsed.
+func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers int, slab, near []uint8, rest []cand) (int, []cand, error) {
 	if len(s.ownBuf) != workers {
 		s.ownBuf = make([][]cand, workers)
 	}
@@ -43,7 +53,6 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers 
 	for r := range own {
 		own[r] = slices.Grow(own[r][:0], len(cands)/workers+len(cands)/16)
 	}
-	rest := slices.Grow(s.restBuf[:0], len(cands)/16)
 	for _, c := range cands {
 		if near[c.from] == 0 {
 			own[slab[c.from]] = append(own[slab[c.from]], c)
