@@ -158,4 +158,4 @@ func (s *simplifier) slabsOf(k int) []uint8 {
 // below it, cutting the slabs costs more than the second core saves (the
 // extruder wrap's staircase reduction: 8192 → 4096 took it from 79 to
 // 74 ms; its last passes differ, 10,404 triangles instead of 10,410).
-var simplifyParMin = 4096
+const simplifyParMin = 4096
