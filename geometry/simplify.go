@@ -231,6 +231,14 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 		close(s.inTree.spheresDone)
 		if !opt.provenOnly {
 			s.inTree.h = NewBVH(m)
+			if nt >= 1<<18 {
+				// The build's sort keys and boxes in input order (about
+				// 40 MB on a million triangles) are garbage now; collected
+				// at once, the passes' growing tables reuse them instead of
+				// fresh pages (the next cycle would come only after the
+				// passes).
+				runtime.GC()
+			}
 		}
 		close(s.inTree.done)
 	}()
