@@ -9,8 +9,9 @@ import (
 // NewBVHSAH builds the same kind of hierarchy as NewBVH, but splits each
 // range where the surface area heuristic says queries will be cheapest (16
 // bins along the longest axis of the centroids; every cut, for ranges of
-// up to smallSAH triangles) instead of halving the Morton order. Building costs about three times NewBVH's (the subtrees
-// below the top two levels are built in parallel), and the tree answers ray
+// up to smallSAH triangles) instead of halving the Morton order. Building
+// costs about three times NewBVH's (the subtrees below the top two levels
+// are built in parallel), and the tree answers ray
 // and nearest-point queries with far fewer node visits on CAD parts made of
 // long slivers, whose boxes overlap much more in a Morton-ordered tree
 // (wall thickness on the extruder body: 148 → 70 ms). Use it where many

@@ -105,7 +105,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	// grown since the last one, and the next would come too late.
 	s.failed, s.quad, s.self, s.sortedBuf, s.histBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil, nil
 	s.slabBuf, s.nearBuf, s.ownBuf, s.restBuf, s.binOf = nil, nil, nil, nil, nil
-	if len(m.Triangles) >= 1<<18 {
+	if len(m.Triangles) >= collectAbove {
 		<-s.inTree.done
 		runtime.GC()
 	}
@@ -113,6 +113,11 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	st.MaxDeviation, st.MaxNormalDeviation, err = s.measure(ctx, m, out)
 	return out, st, err
 }
+
+// collectAbove is the input size from which Simplify asks for a
+// collection when large scratch becomes garbage (the input tree's build,
+// the passes), so that what follows reuses it instead of fresh pages.
+const collectAbove = 1 << 18
 
 // Vertex kinds: interior vertices move freely, boundary ones only along
 // their boundary, fixed ones (on non-manifold edges) never.
@@ -184,17 +189,18 @@ type simplifier struct {
 	edgeVerts []int32              // the boundary and fixed vertices
 	open      *atomic.Bool         // the input has a boundary or non-manifold edge
 	passNo    int32
-	// per pass, reused: candidates, their sort keys, and them sorted
+	// per pass, reused: the candidates (per chunk), the histogram and
+	// bands that rank them, and the ones taken, in order
+	chunkBuf  [][]cand
+	histBuf   []int32
+	bandBuf   []uint8
 	sortedBuf []cand
-	// collapseInSlabs': slab and near per vertex, the workers' candidates
-	// and the rest
+	// cutSlabs' and collapseInSlabs': slab and near per vertex, the
+	// workers' candidates and those left near the cuts
 	slabBuf, nearBuf []uint8
 	binOf            []uint16 // per vertex: its bin along the slabs' axis
 	ownBuf           [][]cand
 	restBuf          []cand
-	histBuf          []int32
-	bandBuf          []uint8
-	chunkBuf         [][]cand
 }
 
 // facet is everything a collapse reads and writes about one current
@@ -231,7 +237,7 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 		close(s.inTree.spheresDone)
 		if !opt.provenOnly {
 			s.inTree.h = NewBVH(m)
-			if nt >= 1<<18 {
+			if nt >= collectAbove {
 				// The build's sort keys and boxes in input order (about
 				// 40 MB on a million triangles) are garbage now; collected
 				// at once, the passes' growing tables reuse them instead of
@@ -621,18 +627,14 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	// on one core, after those left near the slabs' cuts.
 	batch := func(live int) int {
 		if s.opt.TargetTriangles > 0 {
-			return (live - s.opt.TargetTriangles) / 2
+			return min(len(cands), (live-s.opt.TargetTriangles)/2)
 		}
 		return len(cands)
 	}
-	if workers := runtime.GOMAXPROCS(0); workers > 1 && min(len(cands), batch(s.live)) >= simplifyParMin {
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && batch(s.live) >= simplifyParMin {
 		slab, near := s.cutSlabs(workers)
 		rest := s.restBuf[:0]
-		for len(cands) >= simplifyParMin {
-			par := min(len(cands), batch(s.live))
-			if par < simplifyParMin {
-				break
-			}
+		for par := batch(s.live); par >= simplifyParMin; par = batch(s.live) {
 			n, r, err := s.collapseInSlabs(ctx, cands[:par], workers, slab, near, rest)
 			done += n
 			rest = r
@@ -1125,49 +1127,27 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 // vertexStar lists the facets around each vertex (CSR).
 type vertexStar struct {
 	start, faces []int32
-	counts       [][]int32 // a parallel build's per-chunk counts, kept for the next
+	counts       [][]int32 // per share of the facets: counts, then cursors (kept for the next build)
 }
 
 // build indexes the n facets that tri returns with ok, reusing st's
-// memory. Large sets are indexed on all cores: each core counts and then
-// files a contiguous share of the facets, after the shares before it, so
-// every vertex lists its facets in order as a one-core build would.
+// memory. Each core (one, for small sets) counts and then files a
+// contiguous share of the facets, after the shares before it, so every
+// vertex lists its facets in facet order.
 func (st *vertexStar) build(nv, n int, tri func(i int) (t [3]int32, ok bool)) {
-	st.start = slices.Grow(st.start[:0], nv+1)[:nv+1]
-	clear(st.start)
 	chunks := runtime.GOMAXPROCS(0)
-	if chunks < 2 || n < 1<<16 {
-		for i := range n {
-			if t, ok := tri(i); ok {
-				st.start[t[0]+1]++
-				st.start[t[1]+1]++
-				st.start[t[2]+1]++
-			}
-		}
-		for i := range nv {
-			st.start[i+1] += st.start[i]
-		}
-		st.faces = slices.Grow(st.faces[:0], int(st.start[nv]))[:st.start[nv]]
-		// start[v] is v's cursor while filling (no copy: 18 MB of garbage
-		// on a 1 M-triangle mesh); afterwards it holds v+1's start,
-		// shifted back.
-		for i := range n {
-			if t, ok := tri(i); ok {
-				for _, v := range t {
-					st.faces[st.start[v]] = int32(i)
-					st.start[v]++
-				}
-			}
-		}
-		copy(st.start[1:], st.start[:nv])
-		st.start[0] = 0
-		return
+	if n < 1<<16 {
+		chunks = 1
 	}
 	if len(st.counts) != chunks {
 		st.counts = make([][]int32, chunks)
 	}
 	share := func(c int) (int, int) { return c * n / chunks, (c + 1) * n / chunks }
 	each := func(fn func(c int)) {
+		if chunks == 1 {
+			fn(0)
+			return
+		}
 		var wg sync.WaitGroup
 		for c := range chunks {
 			wg.Add(1)
@@ -1192,6 +1172,7 @@ func (st *vertexStar) build(nv, n int, tri func(i int) (t [3]int32, ok bool)) {
 		st.counts[c] = cnt
 	})
 	// counts[c][v] becomes where chunk c files its first facet around v.
+	st.start = slices.Grow(st.start[:0], nv+1)[:nv+1]
 	at := int32(0)
 	for v := range nv {
 		st.start[v] = at
