@@ -75,18 +75,21 @@ func norm(a v64) float64 { return math.Sqrt(dot(a, a)) }
 // triangles' intervals on the planes' intersection line must overlap by more
 // than tol.
 func trianglesCross(a, b, c, d, e, f Vec3) bool {
+	return trianglesCross64(to64(a), to64(b), to64(c), to64(d), to64(e), to64(f))
+}
+
+// trianglesCross64 is trianglesCross on float64 corners.
+func trianglesCross64(A, B, C, D, E, F v64) bool {
 	// The second triangle's plane first: most candidate pairs (neighbours
 	// sharing a vertex) are rejected by it alone. Its tolerance uses only the
 	// second triangle's edges; rejecting under a smaller tolerance implies
 	// rejecting under the full one (fewer distances snap to zero).
-	D, E, F := to64(d), to64(e), to64(f)
 	de, df := sub(E, D), sub(F, D)
 	n2 := cross(de, df)
 	l2s := dot(n2, n2)
 	if l2s == 0 {
 		return false // degenerate triangles cross nothing
 	}
-	A, B, C := to64(a), to64(b), to64(c)
 	du := [3]float64{dot(n2, sub(A, D)), dot(n2, sub(B, D)), dot(n2, sub(C, D))}
 	pre := du
 	snap(&pre, 1e-18*max(dot(de, de), dot(df, df))*l2s)

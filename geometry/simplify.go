@@ -170,8 +170,8 @@ type simplifier struct {
 	nOrig     int        // samples are input facets
 	adj       vertexStar // per pass: vertex → live facets
 	adjFresh  bool       // adj was built by newSimplifier and is still current
-	locked    []bool
-	moved     []int32 // scratch
+	locked    []int32    // per pass: 0, or 1 + the other end of the collapse the vertex took part in
+	moved     []int32    // scratch
 	assign    []sampleAssign
 	samples   []int32
 	ring      []int32
@@ -180,11 +180,16 @@ type simplifier struct {
 	nbrU      []int32
 	nbrP      []planePoint // fitsVertical's scratch: nbrV in plane coordinates
 	newN      []v64
-	lastHit   int32 // the input facet that covered the last point checked
+	unvouched []int32 // folds' verdict: the vertices whose dir the collapse voids
+	lastHit   int32   // the input facet that covered the last point checked
 	in        *Mesh
 	inTree    *inputTree // for points the local input facets do not cover; built in the background
 	cands     []int32
-	changed   []int32              // per vertex: the last pass that changed its neighbourhood
+	// per vertex: the last pass that changed its neighbourhood, and a
+	// direction over which its fan is a height field (see folds); side by
+	// side, as a collapse reads the one and writes the other for the
+	// same vertices
+	vtx       []vertexState
 	failed    [][failSlots]refusal // per vertex: its last refused collapses
 	edgeVerts []int32              // the boundary and fixed vertices
 	open      *atomic.Bool         // the input has a boundary or non-manifold edge
@@ -223,7 +228,7 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 	nv, nt := len(m.Vertices), len(m.Triangles)
 	s := &simplifier{opt: opt, in: m, pos: make([]v64, nv), orig: m.Triangles, origN: make([][3]float32, nt),
 		f: make([]facet, nt), live: nt, kind: make([]uint8, nv),
-		quad: make([]quadric, nv), self: make([]float64, nv), next: make([]int32, nt), nOrig: nt, open: new(atomic.Bool), inTree: &inputTree{done: make(chan struct{}), spheresDone: make(chan struct{})}}
+		quad: make([]quadric, nv), vtx: make([]vertexState, nv), self: make([]float64, nv), next: make([]int32, nt), nOrig: nt, open: new(atomic.Bool), inTree: &inputTree{done: make(chan struct{}), spheresDone: make(chan struct{})}}
 	for i, v := range m.Vertices {
 		s.pos[i] = to64(v)
 	}
@@ -323,6 +328,9 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 				i = j
 			}
 			s.self[v] = s.quad[v].eval(s.pos[v])
+			if s.kind[v] == kindInterior {
+				s.vtx[v].dir = s.fanDir(v)
+			}
 		}
 	})
 	parallelRanges(ctx, nt, func(_, lo, hi int) {
@@ -390,8 +398,7 @@ func (s *simplifier) classifyEdge(v int32, uses []edgeAt, out int) {
 func (s *simplifier) buildAdjacency() {
 	nv := len(s.pos)
 	if s.locked == nil {
-		s.locked = make([]bool, nv)
-		s.changed = make([]int32, nv)
+		s.locked = make([]int32, nv)
 		s.failed = make([][failSlots]refusal, nv)
 	}
 	if !s.adjFresh {
@@ -538,6 +545,15 @@ func (s *simplifier) edgeCandidate(a, b int32, boundaryEdge bool, cands []cand) 
 func (s *simplifier) pass(ctx context.Context) (int, error) {
 	s.buildAdjacency()
 	s.passNo++
+	// Fans without a direction (all, in the first pass; those folds
+	// could not vouch for in the last) get one.
+	parallelRanges(ctx, len(s.pos), func(_, lo, hi int) {
+		for v := int32(lo); v < int32(hi); v++ {
+			if s.vtx[v].dir == [3]int16{} && s.kind[v] == kindInterior && s.adj.start[v+1] > s.adj.start[v] {
+				s.vtx[v].dir = s.fanDir(v)
+			}
+		}
+	})
 	lists := s.candidates(ctx)
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -653,11 +669,11 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 		if s.opt.TargetTriangles > 0 && s.live <= s.opt.TargetTriangles {
 			break
 		}
-		if s.locked[c.from] || s.locked[c.to] {
+		if s.locked[c.from] != 0 || s.locked[c.to] != 0 {
 			continue
 		}
 		if s.collapse(c.from, c.to) {
-			s.locked[c.from], s.locked[c.to] = true, true
+			s.locked[c.from], s.locked[c.to] = c.to+1, c.from+1
 			done++
 		} else {
 			s.refuse(c.from, c.to)
@@ -680,7 +696,7 @@ func (s *simplifier) refuse(v, u int32) {
 	slots := &s.failed[v]
 	oldest := 0
 	for i, r := range slots {
-		if r.at == 0 || r.to == u || r.at <= s.changed[v] {
+		if r.at == 0 || r.to == u || r.at <= s.vtx[v].changed {
 			oldest = i // free, the same, or stale: v has changed since
 			break
 		}
@@ -696,7 +712,7 @@ func (s *simplifier) refuse(v, u int32) {
 func (s *simplifier) refusedBefore(v, u int32) bool {
 	for _, r := range s.failed[v] {
 		if r.to == u && r.at > 0 {
-			return r.at > s.changed[v] && r.at > s.changed[u]
+			return r.at > s.vtx[v].changed && r.at > s.vtx[u].changed
 		}
 	}
 	return false
@@ -799,6 +815,9 @@ func (s *simplifier) collapse(v, u int32) bool {
 		return false
 	}
 	if s.fitsVertical(v, u) {
+		if s.folds(v, u) {
+			return false
+		}
 		s.commit(v, u)
 		for _, f := range s.moved {
 			s.f[f].dev, s.f[f].cone = s.bDev, s.bCone
@@ -832,6 +851,9 @@ func (s *simplifier) collapse(v, u int32) bool {
 		if !s.coveredBy(s.f[f].t, v, p) {
 			return false
 		}
+	}
+	if s.folds(v, u) {
+		return false
 	}
 	s.commit(v, u)
 	for _, f := range s.ring {
@@ -875,10 +897,13 @@ func (s *simplifier) commit(v, u int32) {
 	}
 	s.quad[u].add(&s.quad[v])
 	s.self[u] = s.quad[u].eval(s.pos[u])
-	for _, w := range s.nbrV {
-		s.changed[w] = s.passNo
+	for _, w := range s.unvouched {
+		s.vtx[w].dir = [3]int16{}
 	}
-	s.changed[u] = s.passNo
+	for _, w := range s.nbrV {
+		s.vtx[w].changed = s.passNo
+	}
+	s.vtx[u].changed = s.passNo
 }
 
 func has(t [3]int32, w int32) bool { return t[0] == w || t[1] == w || t[2] == w }

@@ -72,11 +72,11 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers 
 				if i&1023 == 0 && ctx.Err() != nil {
 					return
 				}
-				if w.locked[c.from] || w.locked[c.to] {
+				if w.locked[c.from] != 0 || w.locked[c.to] != 0 {
 					continue
 				}
 				if w.collapse(c.from, c.to) {
-					w.locked[c.from], w.locked[c.to] = true, true
+					w.locked[c.from], w.locked[c.to] = c.to+1, c.from+1
 					done[r]++
 				} else {
 					w.refuse(c.from, c.to)
@@ -98,7 +98,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers 
 // bounds, locks) and has its own scratch space.
 func (s *simplifier) worker() *simplifier {
 	w := *s
-	w.moved, w.assign, w.samples, w.ring, w.uFaces, w.nbrV, w.nbrU, w.nbrP, w.newN, w.bMerge, w.cands = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	w.moved, w.assign, w.samples, w.ring, w.uFaces, w.nbrV, w.nbrU, w.nbrP, w.newN, w.bMerge, w.cands, w.unvouched = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return &w
 }
 

@@ -54,11 +54,15 @@ func grid(n int) *Mesh {
 // checkReduction verifies a reduction independently of the simplifier's
 // bookkeeping: topology by analysis, deviation by dense BVH sampling both
 // ways (a 6-subdivision grid on every output facet, a 4-subdivision grid on
-// every input facet), and no facet turned over.
+// every input facet), no facet turned over, and no more self-intersecting
+// triangles than the input had.
 func checkReduction(t *testing.T, in, out *Mesh, st SimplifyStats, maxDev float64) {
 	t.Helper()
 	ctx := context.Background()
-	rin, rout := analyze(t, in, AnalyzeOptions{}), analyze(t, out, AnalyzeOptions{})
+	rin, rout := analyze(t, in, AnalyzeOptions{Intersections: true}), analyze(t, out, AnalyzeOptions{Intersections: true})
+	if rout.IntersectingTriangles > rin.IntersectingTriangles {
+		t.Errorf("self-intersecting triangles %d → %d", rin.IntersectingTriangles, rout.IntersectingTriangles)
+	}
 	if rin.Watertight && !rout.Watertight {
 		t.Errorf("closed input came out open: %d boundary, %d non-manifold edges", rout.BoundaryEdges, rout.NonManifoldEdges)
 	}
@@ -106,9 +110,16 @@ func simplify(t *testing.T, m *Mesh, opt SimplifyOptions) (*Mesh, SimplifyStats)
 
 func TestSimplifyCorpusStaysClosedAndBounded(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		dev  float64
-	}{{"prusa_extruder-body.stl", 0.05}, {"prusa_extruder-body.stl", 0.5}, {"3dbenchy.stl", 0.1}, {"nefertiti.obj", 0.5}, {"igea_loop1.stl", 0.05}} {
+		name       string
+		dev, angle float64
+		ratio      int // reduce to 1/ratio, if not 0
+	}{
+		{"prusa_extruder-body.stl", 0.05, 30, 0}, {"prusa_extruder-body.stl", 0.5, 30, 0},
+		// bench/compare-reduce.sh's settings: before folds were checked
+		// for, 4 self-intersecting triangles became 8.
+		{"prusa_extruder-body.stl", 10, 90, 10},
+		{"3dbenchy.stl", 0.1, 30, 0}, {"nefertiti.obj", 0.5, 30, 0}, {"igea_loop1.stl", 0.05, 30, 0},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if testing.Short() && tc.name != "prusa_extruder-body.stl" {
 				t.Skip("100k triangles or more")
@@ -117,7 +128,11 @@ func TestSimplifyCorpusStaysClosedAndBounded(t *testing.T) {
 				t.Skip("1.07 M triangles: MESHOPS_HEAVY=1 to run (bench/compare-reduce.sh covers it)")
 			}
 			m := readCorpusModel(t, tc.name).Mesh
-			out, st := simplify(t, m, SimplifyOptions{MaxDeviation: tc.dev, MaxAngle: 30, Passes: 10})
+			opt := SimplifyOptions{MaxDeviation: tc.dev, MaxAngle: tc.angle, Passes: 10}
+			if tc.ratio > 0 {
+				opt.Passes, opt.TargetTriangles = 1000, len(m.Triangles)/tc.ratio
+			}
+			out, st := simplify(t, m, opt)
 			checkReduction(t, m, out, st, tc.dev)
 			if st.TrianglesAfter > st.TrianglesBefore/2 {
 				t.Errorf("only %d → %d triangles at %g mm", st.TrianglesBefore, st.TrianglesAfter, tc.dev)

@@ -1,0 +1,295 @@
+package geometry
+
+import (
+	"math"
+	"slices"
+)
+
+// Folds. A collapse must not make a facet cross another one: checked, as
+// in every self-intersection the corpus's reductions made, around the
+// corners of the moved facets (the flip and vertical-map checks leave room
+// for such folds where the surface is creased, and measured collapses
+// have no map). Testing every pair of facets there took longer than the
+// rest of the collapse: the facets a ring beyond it are all cache misses.
+// So each interior vertex w keeps dir[w] (in vertexState), a direction
+// over which its fan is a height field winding once around it: its facets
+// all face dir (by more than fanFacing) and project without overlap. Such
+// a fan cannot fold: two of its facets that share only w meet only at w.
+//
+// Around a neighbour a of v other than u, the collapse replaces v by u in
+// a's link: the wedges x→v→b (or, if a is also u's neighbour, u→v→b)
+// become x→u→b (u→b). If the new facets face dir[a], each wedge turns
+// less than π, so the pair's projected angle is still the one in (0, 2π)
+// that the old pair had: the fan still winds once, and dir[a] still
+// holds. Around u, see fanWindsOnce. Only where these fail are the facets
+// compared pair by pair, and dir voided until the next pass finds a new
+// one. Reducing a million-triangle scan, fewer than 4 checks in 10,000
+// fail, and the checks add about a tenth to the CPU time.
+const fanFacing = 1e-3
+
+// fanDir returns the mean normal of the live facets around interior
+// vertex w (as adj lists them), encoded, if the fan is a height field over
+// it winding once; zero otherwise.
+func (s *simplifier) fanDir(w int32) [3]int16 {
+	var d v64
+	for _, f := range s.adj.of(w) {
+		if t := s.f[f].t; t[0] >= 0 && has(t, w) {
+			n := s.f[f].n
+			d = v64{d[0] + n[0], d[1] + n[1], d[2] + n[2]}
+		}
+	}
+	l := norm(d)
+	if l == 0 {
+		return [3]int16{}
+	}
+	code := encodeDir(v64{d[0] / l, d[1] / l, d[2] / l})
+	wc := s.windings(w, decodeDir(code))
+	for _, f := range s.adj.of(w) {
+		if t := s.f[f].t; t[0] >= 0 && has(t, w) && !wc.add(s, t, s.f[f].n) {
+			return [3]int16{}
+		}
+	}
+	if wc.crossings != 1 {
+		return [3]int16{}
+	}
+	return code
+}
+
+// vertexState is what the simplifier keeps per vertex beside its
+// position and quadric.
+type vertexState struct {
+	changed int32    // the last pass that changed the vertex's neighbourhood
+	dir     [3]int16 // encodeDir of a direction over which its fan is a height field, or zero
+}
+
+// encodeDir rounds a unit vector to 16 bits per coordinate, never all
+// zero. Only decodeDir's value is ever used, so the rounding costs no
+// exactness.
+func encodeDir(d v64) [3]int16 {
+	return [3]int16{int16(math.Round(d[0] * 32767)), int16(math.Round(d[1] * 32767)), int16(math.Round(d[2] * 32767))}
+}
+
+// decodeDir returns the vector (within 1e-4 of unit length) encodeDir
+// rounded to.
+func decodeDir(c [3]int16) v64 {
+	return v64{float64(c[0]) / 32767, float64(c[1]) / 32767, float64(c[2]) / 32767}
+}
+
+// windingCount counts how many times a fan around w winds around it in
+// the plane across d, from facets that all face d: each then turns
+// counter-clockwise about w, and the winding number is how many of them
+// cross the ray from w along the plane's x axis going up (the heights
+// along y alone tell).
+type windingCount struct {
+	w         int32
+	d, y, pw  v64
+	crossings int
+}
+
+func (s *simplifier) windings(w int32, d v64) windingCount {
+	y := cross(d, v64{1, 0, 0})
+	if norm(y) < 0.5 {
+		y = cross(d, v64{0, 1, 0})
+	}
+	return windingCount{w: w, d: d, y: y, pw: s.pos[w]}
+}
+
+// add counts facet t (normal n, with corner w), and reports whether it
+// faces d.
+func (c *windingCount) add(s *simplifier, t [3]int32, n v64) bool {
+	if dot(n, c.d) <= fanFacing {
+		return false
+	}
+	k := 0
+	for t[k] != c.w {
+		k++
+	}
+	if dot(c.y, sub(s.pos[t[(k+1)%3]], c.pw)) < 0 && dot(c.y, sub(s.pos[t[(k+2)%3]], c.pw)) >= 0 {
+		c.crossings++
+	}
+	return true
+}
+
+// folds says whether the collapse v→u (ring, moved, newN and uFaces
+// filled by collapse) would make a moved facet cross a facet it shares
+// one corner with, and lists in unvouched the vertices whose dir the
+// collapse voids.
+func (s *simplifier) folds(v, u int32) bool {
+	s.unvouched = s.unvouched[:0]
+	// Around u.
+	if !s.fanWindsOnce(v, u) {
+		for i, f := range s.moved {
+			tf := replace(s.f[f].t, v, u)
+			for j, g := range s.moved[i+1:] {
+				if s.cross(tf, s.newN[i], replace(s.f[g].t, v, u), s.newN[i+1+j]) {
+					return true
+				}
+			}
+			for _, g := range s.uFaces {
+				if s.cross(tf, s.newN[i], s.f[g].t, s.f[g].n) {
+					return true
+				}
+			}
+		}
+		s.unvouched = append(s.unvouched, u)
+	}
+	// Around v's other neighbours.
+	for _, a := range s.nbrV {
+		if a == u {
+			continue
+		}
+		code := s.vtx[a].dir
+		vouched := code != [3]int16{}
+		if vouched {
+			d := decodeDir(code)
+			for i, f := range s.moved {
+				if has(s.f[f].t, a) && dot(s.newN[i], d) <= fanFacing {
+					vouched = false
+					break
+				}
+			}
+		}
+		if vouched {
+			continue
+		}
+		for i, f := range s.moved {
+			if !has(s.f[f].t, a) {
+				continue
+			}
+			tf := replace(s.f[f].t, v, u)
+			if s.fanCrosses(a, tf, s.newN[i], s.adj.of(a)) {
+				return true
+			}
+			// A vertex that took a collapse this pass also has the
+			// facets it took, listed under the vertex it took them from.
+			if x := s.locked[a]; x != 0 && s.fanCrosses(a, tf, s.newN[i], s.adj.of(x-1)) {
+				return true
+			}
+		}
+		s.unvouched = append(s.unvouched, a)
+	}
+	return false
+}
+
+// fanWindsOnce says whether u's fan after the collapse v→u is still a
+// height field over dir[u] winding once. In u's link, v gives way to v's
+// other neighbours, from a1 to a2 (the facets (u, a1, v) and (u, v, a2)
+// go): the wedges a1→v→a2, which turned less than 2π, become the moved
+// facets' chain a1→…→a2. If the moved facets face dir[u], each link
+// of the chain turns less than π, and the chain turns as far as the old
+// wedges did unless it goes all the way round: crosses, going up, the
+// ray from u through a1. Only v's neighbours are looked at.
+func (s *simplifier) fanWindsOnce(v, u int32) bool {
+	code := s.vtx[u].dir
+	if code == [3]int16{} {
+		return false
+	}
+	d := decodeDir(code)
+	for i := range s.moved {
+		if dot(s.newN[i], d) <= fanFacing {
+			return false
+		}
+	}
+	a1 := int32(-1)
+	for _, f := range s.ring {
+		if t := s.f[f].t; has(t, u) {
+			k := 0
+			for t[k] != u {
+				k++
+			}
+			if t[(k+2)%3] == v {
+				a1 = t[(k+1)%3]
+			}
+		}
+	}
+	if a1 < 0 {
+		return false
+	}
+	pu := s.pos[u]
+	y := cross(d, sub(s.pos[a1], pu))
+	for _, f := range s.moved {
+		t := replace(s.f[f].t, v, u)
+		k := 0
+		for t[k] != u {
+			k++
+		}
+		p, q := t[(k+1)%3], t[(k+2)%3]
+		if p != a1 && dot(y, sub(s.pos[p], pu)) < 0 && dot(y, sub(s.pos[q], pu)) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// replace returns t with corner v replaced by u.
+func replace(t [3]int32, v, u int32) [3]int32 {
+	for k := range t {
+		if t[k] == v {
+			t[k] = u
+		}
+	}
+	return t
+}
+
+// fanCrosses says whether facet tf (normal nf) crosses one of the live
+// facets among fan that have corner w and are not in the collapse's ring.
+func (s *simplifier) fanCrosses(w int32, tf [3]int32, nf v64, fan []int32) bool {
+	for _, g := range fan {
+		tg := s.f[g].t
+		if tg[0] < 0 || !has(tg, w) || slices.Contains(s.ring, g) {
+			continue
+		}
+		if s.cross(tf, nf, tg, s.f[g].n) {
+			return true
+		}
+	}
+	return false
+}
+
+// cross says whether facets tf and tg (unit normals nf and ng), which
+// share at least one corner, cross (trianglesCross, as the analysis
+// counts them). Sharing an edge, they are neighbours. Sharing one corner,
+// they cross only if each has its other two corners on both sides of the
+// other's plane, or all of them on it (coplanar facets overlapping): two
+// dot products each rule out almost every pair.
+func (s *simplifier) cross(tf [3]int32, nf v64, tg [3]int32, ng v64) bool {
+	var c int32 = -1
+	shared := 0
+	for _, w := range tf {
+		if has(tg, w) {
+			c = w
+			shared++
+		}
+	}
+	if shared != 1 {
+		return false
+	}
+	pc := s.pos[c]
+	var d [2][2]float64 // d[0]: tf's other corners above tg's plane; d[1]: tg's above tf's
+	spoke2 := 0.0
+	for i, t := range [2][3]int32{tf, tg} {
+		n := ng
+		if i == 1 {
+			n = nf
+		}
+		j := 0
+		for _, w := range t {
+			if w != c {
+				e := sub(s.pos[w], pc)
+				d[i][j] = dot(n, e)
+				spoke2 = max(spoke2, dot(e, e))
+				j++
+			}
+		}
+	}
+	// A corner counts as on the other plane (trianglesCross snaps
+	// distances under a billionth of the longest edge, which is under
+	// twice the longest spoke from c) only if it is that close.
+	tiny2 := 1e-16 * spoke2
+	for _, p := range d {
+		if p[0]*p[1] > 0 && min(p[0]*p[0], p[1]*p[1]) > tiny2 {
+			return false // both on one side
+		}
+	}
+	return trianglesCross64(s.pos[tf[0]], s.pos[tf[1]], s.pos[tf[2]], s.pos[tg[0]], s.pos[tg[1]], s.pos[tg[2]])
+}
