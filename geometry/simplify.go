@@ -103,7 +103,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	// On a large mesh a collection now lets the measurement take that
 	// memory (a third of the heap) instead of fresh pages: the heap had
 	// grown since the last one, and the next would come too late.
-	s.failed, s.quad, s.self, s.sortedBuf, s.histBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil, nil
+	s.failed, s.quad, s.self, s.sortedBuf, s.spreadBuf, s.histBuf, s.bandBuf, s.chunkBuf = nil, nil, nil, nil, nil, nil, nil, nil
 	s.slabBuf, s.nearBuf, s.ownBuf, s.restBuf, s.binOf = nil, nil, nil, nil, nil
 	if len(m.Triangles) >= collectAbove {
 		<-s.inTree.done
@@ -200,6 +200,7 @@ type simplifier struct {
 	histBuf   []int32
 	bandBuf   []uint8
 	sortedBuf []cand
+	spreadBuf []cand // the taken candidates by band and slab, before interleave
 	// cutSlabs' and collapseInSlabs': slab and near per vertex, the
 	// workers' candidates and those left near the cuts
 	slabBuf, nearBuf []uint8
@@ -608,50 +609,85 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 		limit = in[cut-hist[b]]
 		taken = int(hist[b]) + sort.Search(len(in), func(i int) bool { return in[i] > limit })
 	}
-	const bands = 4
-	band := slices.Grow(s.bandBuf[:0], n)[:n]
-	s.bandBuf = band
-	i := 0
-	for _, l := range lists {
-		for _, c := range l {
-			band[i] = bands // not taken
-			if c.cost <= limit {
-				band[i] = uint8(min(int(hist[bucket(c)])*bands/taken, bands-1))
-			}
-			i++
-		}
-	}
-	sorted := slices.Grow(s.sortedBuf[:0], taken)[:0]
-	for b := range uint8(bands) {
-		i := 0
-		for _, l := range lists {
-			for _, c := range l {
-				if band[i] == b {
-					sorted = append(sorted, c)
-				}
-				i++
-			}
-		}
-	}
-	s.sortedBuf = sorted
-	cands := sorted
-	done := 0
 	// On several cores, in batches that cannot reach the target (a
 	// collapse removes at most two facets; most candidates fail or are
 	// locked, so a batch leaves room for the next): near the target, the
 	// order of the last collapses decides which ones happen, so they run
 	// on one core, after those left near the slabs' cuts.
-	batch := func(live int) int {
+	room := func(live int) int {
 		if s.opt.TargetTriangles > 0 {
-			return min(len(cands), (live-s.opt.TargetTriangles)/2)
+			return (live - s.opt.TargetTriangles) / 2
 		}
-		return len(cands)
+		return math.MaxInt
 	}
-	if workers := runtime.GOMAXPROCS(0); workers > 1 && batch(s.live) >= simplifyParMin {
-		slab, near := s.cutSlabs(workers)
+	var slab, near []uint8
+	k := 1 // slabs
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && min(taken, room(s.live)) >= simplifyParMin {
+		k = min(slabsPerCore*workers, maxSlabs)
+		slab, near = s.cutSlabs(k, lists, limit)
+	}
+	const bands = 4
+	band := slices.Grow(s.bandBuf[:0], n)[:n]
+	s.bandBuf = band
+	var count [bands][maxSlabs]int
+	i := 0
+	for _, l := range lists {
+		for _, c := range l {
+			band[i] = bands // not taken
+			if c.cost <= limit {
+				b := uint8(min(int(hist[bucket(c)])*bands/taken, bands-1))
+				band[i] = b
+				if k > 1 {
+					count[b][slab[c.from]]++
+				} else {
+					count[b][0]++
+				}
+			}
+			i++
+		}
+	}
+	// Each band in vertex order, so that consecutive collapses touch
+	// nearby memory, and with the slabs' shares interleaved, so that any
+	// batch, a prefix, gives every core its share (the last batch of a
+	// pass, in vertex order, had fallen a tenth to one slab).
+	var at [bands][maxSlabs]int // where each band's share of each slab goes
+	next := 0
+	for b := range bands {
+		for r := range k {
+			at[b][r] = next
+			next += count[b][r]
+		}
+	}
+	sorted := slices.Grow(s.sortedBuf[:0], taken)[:taken]
+	spread := sorted
+	if k > 1 {
+		spread = slices.Grow(s.spreadBuf[:0], taken)[:taken]
+		s.spreadBuf = spread
+	}
+	i = 0
+	for _, l := range lists {
+		for _, c := range l {
+			if b := band[i]; b < bands {
+				r := 0
+				if k > 1 {
+					r = int(slab[c.from])
+				}
+				spread[at[b][r]] = c
+				at[b][r]++
+			}
+			i++
+		}
+	}
+	if k > 1 {
+		interleave(sorted, spread, count[:], k)
+	}
+	s.sortedBuf = sorted
+	cands := sorted
+	done := 0
+	if k > 1 {
 		rest := s.restBuf[:0]
-		for par := batch(s.live); par >= simplifyParMin; par = batch(s.live) {
-			n, r, err := s.collapseInSlabs(ctx, cands[:par], workers, slab, near, rest)
+		for par := min(len(cands), room(s.live)); par >= simplifyParMin; par = min(len(cands), room(s.live)) {
+			n, r, err := s.collapseInSlabs(ctx, cands[:par], k, slab, near, rest)
 			done += n
 			rest = r
 			if err != nil {
@@ -1130,15 +1166,31 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 	outBVH, inBVH := NewBVH(out), s.bvh()
 	workers := runtime.GOMAXPROCS(0)
 	worst, minCos := make([]float64, workers), make([]float64, workers)
+	// The work goes in chunks to whichever core is free (halves by index
+	// took one core a quarter longer than the other), and the cores share
+	// the worst distance found, so each skips what another has shown.
+	const chunk = 1 << 12
+	nv, nf := len(s.pos), len(s.f)
+	vc, fc := (nv+chunk-1)/chunk, (nf+chunk-1)/chunk
+	var next atomic.Int64
+	var shared atomic.Uint64 // math.Float64bits of the worst distance (non-negative: ordered as the floats)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			m := &measurer{s: s, in: in, out: out, inBVH: inBVH, outBVH: outBVH, owner: owner, star: star, outStar: s.adj, minCos: 1, last: -1}
-			nv, nf := len(s.pos), len(s.f)
-			m.vertices(ctx, w*nv/workers, (w+1)*nv/workers)
-			m.facets(ctx, w*nf/workers, (w+1)*nf/workers)
+			for c := int(next.Add(1) - 1); c < vc+fc && ctx.Err() == nil; c = int(next.Add(1) - 1) {
+				m.worst = max(m.worst, math.Float64frombits(shared.Load()))
+				if c < vc {
+					m.vertices(ctx, c*chunk, min((c+1)*chunk, nv))
+				} else {
+					c -= vc
+					m.facets(ctx, c*chunk, min((c+1)*chunk, nf))
+				}
+				for old := shared.Load(); math.Float64bits(m.worst) > old && !shared.CompareAndSwap(old, math.Float64bits(m.worst)); old = shared.Load() {
+				}
+			}
 			worst[w], minCos[w] = m.worst, m.minCos
 		}()
 	}

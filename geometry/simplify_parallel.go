@@ -2,8 +2,10 @@ package geometry
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Collapses run on several cores in slabs. The vertices are cut into
@@ -17,8 +19,8 @@ import (
 // cutSlabs numbers the slabs and marks the vertices near a cut for a
 // pass. Collapses taken in slabs never bring a facet across a cut, so the
 // marks hold for every batch of the pass.
-func (s *simplifier) cutSlabs(workers int) (slab, near []uint8) {
-	slab = s.slabsOf(workers)
+func (s *simplifier) cutSlabs(workers int, lists [][]cand, limit float32) (slab, near []uint8) {
+	slab = s.slabsOf(workers, lists, limit)
 	// near[v]: 1 if a facet around v spans two slabs, 2 if a neighbour's
 	// does; a candidate is a worker's when near[from] is 0. The pass's
 	// tables are kept for the next (on a million triangles they were 24
@@ -45,13 +47,13 @@ func (s *simplifier) cutSlabs(workers int) (slab, near []uint8) {
 
 // collapseInSlabs runs one batch of candidates in the slabs cutSlabs made,
 // appends those near a cut to rest, and returns how many collapsed.
-func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers int, slab, near []uint8, rest []cand) (int, []cand, error) {
-	if len(s.ownBuf) != workers {
-		s.ownBuf = make([][]cand, workers)
+func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs int, slab, near []uint8, rest []cand) (int, []cand, error) {
+	if len(s.ownBuf) != slabs {
+		s.ownBuf = make([][]cand, slabs)
 	}
 	own := s.ownBuf
 	for r := range own {
-		own[r] = slices.Grow(own[r][:0], len(cands)/workers+len(cands)/16)
+		own[r] = slices.Grow(own[r][:0], len(cands)/slabs+len(cands)/16)
 	}
 	for _, c := range cands {
 		if near[c.from] == 0 {
@@ -60,26 +62,32 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, workers 
 			rest = append(rest, c)
 		}
 	}
+	// Each core takes the next slab not yet taken: collapses cost more in
+	// some parts of a mesh than in others.
+	workers := min(runtime.GOMAXPROCS(0), slabs)
 	done := make([]int, workers)
 	removed := make([]int, workers)
+	var next atomic.Int32
 	var wg sync.WaitGroup
 	for r := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			w := s.worker()
-			for i, c := range own[r] {
-				if i&1023 == 0 && ctx.Err() != nil {
-					return
-				}
-				if w.locked[c.from] != 0 || w.locked[c.to] != 0 {
-					continue
-				}
-				if w.collapse(c.from, c.to) {
-					w.locked[c.from], w.locked[c.to] = c.to+1, c.from+1
-					done[r]++
-				} else {
-					w.refuse(c.from, c.to)
+			for k := int(next.Add(1) - 1); k < slabs; k = int(next.Add(1) - 1) {
+				for i, c := range own[k] {
+					if i&1023 == 0 && ctx.Err() != nil {
+						return
+					}
+					if w.locked[c.from] != 0 || w.locked[c.to] != 0 {
+						continue
+					}
+					if w.collapse(c.from, c.to) {
+						w.locked[c.from], w.locked[c.to] = c.to+1, c.from+1
+						done[r]++
+					} else {
+						w.refuse(c.from, c.to)
+					}
 				}
 			}
 			removed[r] = s.live - w.live
@@ -103,10 +111,12 @@ func (s *simplifier) worker() *simplifier {
 }
 
 // slabsOf gives each vertex a slab number in [0, k): cuts across the
-// longest axis with equal numbers of used vertices on each side. Vertices
-// never move, so each one's bin along the axis is found once and kept;
-// a pass only counts the used vertices per bin and maps bins to slabs.
-func (s *simplifier) slabsOf(k int) []uint8 {
+// longest axis with equal numbers of the pass's candidates (those up to
+// limit) on each side. Vertices never move, so each one's bin along the
+// axis is found once and kept; a pass only counts the candidates per bin
+// and maps bins to slabs. (Equal numbers of vertices had left one core
+// with a fifth more collapses than the other.)
+func (s *simplifier) slabsOf(k int, lists [][]cand, limit float32) []uint8 {
 	const bins = 4096
 	if s.binOf == nil {
 		lo, hi := s.pos[0], s.pos[0]
@@ -129,10 +139,12 @@ func (s *simplifier) slabsOf(k int) []uint8 {
 	}
 	var hist [bins]int
 	total := 0
-	for v, b := range s.binOf {
-		if s.adj.start[v+1] > s.adj.start[v] {
-			hist[b]++
-			total++
+	for _, l := range lists {
+		for _, c := range l {
+			if c.cost <= limit {
+				hist[s.binOf[c.from]]++
+				total++
+			}
 		}
 	}
 	// slabOfBin[b]: how many cuts lie at or below bin b (a cut is the
@@ -152,6 +164,43 @@ func (s *simplifier) slabsOf(k int) []uint8 {
 		slab[v] = slabOfBin[b]
 	}
 	return slab
+}
+
+// slabsPerCore is how many slabs a pass cuts per core, so that a core
+// that finishes early can take another; maxSlabs caps them.
+var slabsPerCore = 2
+
+// maxSlabs is the most slabs a pass cuts.
+const maxSlabs = 64
+
+// interleave writes into dst the taken candidates that src holds by band
+// and then by slab (count[b][r] of band b in slab r), band by band, each
+// band's slabs merged in proportion: the e-th of slab r's n goes where
+// (e + ½) / n ranks among all the band's. Each slab keeps its order.
+func interleave(dst, src []cand, count [][maxSlabs]int, k int) {
+	o := 0
+	var from, emitted [maxSlabs]int
+	for b := range count {
+		for r := range k {
+			from[r], emitted[r] = o, 0
+			o += count[b][r]
+		}
+		for range o - from[0] {
+			best := -1
+			for r := range k {
+				if emitted[r] == count[b][r] {
+					continue
+				}
+				// (2e+1)/n below the best's: cross-multiplied.
+				if best < 0 || (2*emitted[r]+1)*count[b][best] < (2*emitted[best]+1)*count[b][r] {
+					best = r
+				}
+			}
+			dst[0] = src[from[best]+emitted[best]]
+			dst = dst[1:]
+			emitted[best]++
+		}
+	}
 }
 
 // simplifyParMin is the fewest candidates a pass runs on several cores:
