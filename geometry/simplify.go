@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 )
@@ -89,6 +88,10 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		st.Passes = pass + 1
 		if opt.Progress != nil {
 			opt.Progress(float64(pass+1) / float64(passes))
+		}
+		if n == 0 && s.goalLimited {
+			s.noGoal = true // the cheap ones were all refused: take the third once
+			continue
 		}
 		if n == 0 || float64(live-s.live) < opt.minGain*float64(live) {
 			break
@@ -194,6 +197,10 @@ type simplifier struct {
 	edgeVerts []int32              // the boundary and fixed vertices
 	open      *atomic.Bool         // the input has a boundary or non-manifold edge
 	passNo    int32
+	// goalLimited says the last pass stopped at its goal's cost (see
+	// pass); noGoal that one such pass collapsed nothing, so the next
+	// takes its cheapest third only.
+	goalLimited, noGoal bool
 	// per pass, reused: the candidates (per chunk), the histogram and
 	// bands that rank them, and the ones taken, in order
 	chunkBuf  [][]cand
@@ -586,17 +593,24 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	for i := 1; i < len(hist); i++ {
 		hist[i] += hist[i-1] // hist[b]: candidates in buckets below b
 	}
-	limit := float32(math.Inf(1)) // the dearest cost taken
-	taken := n
-	if n > 64 && share < 1 {
-		cut := int32(float64(n) * share) // rank of the first not taken, ties aside
-		b, _ := slices.BinarySearchFunc(hist, cut+1, func(h, t int32) int {
+	// room is how many collapses could go before the target is reached
+	// (a collapse removes at most two facets).
+	room := func(live int) int {
+		if s.opt.TargetTriangles > 0 {
+			return (live - s.opt.TargetTriangles) / 2
+		}
+		return math.MaxInt
+	}
+	// costAt is the cost of the candidate of rank r (0: the cheapest; r <
+	// n): the histogram finds its bucket, and only that bucket is sorted.
+	costAt := func(r int32) float32 {
+		b, _ := slices.BinarySearchFunc(hist, r+1, func(h, t int32) int {
 			if h < t {
 				return -1
 			}
 			return 1
 		})
-		b-- // hist[b] <= cut < hist[b+1]: the cut lies in bucket b
+		b-- // hist[b] <= r < hist[b+1]: rank r lies in bucket b
 		var in []float32
 		for _, l := range lists {
 			for _, c := range l {
@@ -606,20 +620,40 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 			}
 		}
 		slices.Sort(in)
-		limit = in[cut-hist[b]]
-		taken = int(hist[b]) + sort.Search(len(in), func(i int) bool { return in[i] > limit })
+		return in[r-hist[b]]
 	}
-	// On several cores, in batches that cannot reach the target (a
-	// collapse removes at most two facets; most candidates fail or are
-	// locked, so a batch leaves room for the next): near the target, the
+	limit := float32(math.Inf(1)) // the dearest cost taken
+	if n > 64 && share < 1 {
+		limit = costAt(int32(float64(n) * share))
+	}
+	// Near the target, like meshoptimizer, a pass also stops at half as
+	// dear again as the collapse that would reach the target if all before
+	// it went: the last collapses then come from fresh costs, not from a
+	// third of the list ranked before the collapses around them.
+	s.goalLimited = false
+	noGoal := s.noGoal
+	s.noGoal = false
+	if goal := room(s.live); goal < n && !noGoal {
+		if l := 1.5 * costAt(int32(goal)); l < limit {
+			limit, s.goalLimited = l, true
+		}
+	}
+	taken := n
+	if limit < float32(math.Inf(1)) {
+		taken = 0
+		for _, l := range lists {
+			for _, c := range l {
+				if c.cost <= limit {
+					taken++
+				}
+			}
+		}
+	}
+	// On several cores, in batches that cannot reach the target (most
+	// candidates fail or are locked, so a batch leaves room for the
+	// next): near the target, the
 	// order of the last collapses decides which ones happen, so they run
 	// on one core, after those left near the slabs' cuts.
-	room := func(live int) int {
-		if s.opt.TargetTriangles > 0 {
-			return (live - s.opt.TargetTriangles) / 2
-		}
-		return math.MaxInt
-	}
 	var slab, near []uint8
 	k := 1 // slabs
 	if workers := runtime.GOMAXPROCS(0); workers > 1 && min(taken, room(s.live)) >= simplifyParMin {
