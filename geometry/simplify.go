@@ -182,6 +182,11 @@ type simplifier struct {
 	nbrV      []int32
 	nbrU      []int32
 	nbrP      []planePoint // fitsVertical's scratch: nbrV in plane coordinates
+	near2     [2]smallSet  // crossesNearby's scratch: vertices and facets two rings around
+	// nearMarks is cutSlabs' near for a worker of collapseInSlabs (nil on
+	// one core); deferred says its last collapse was put off to one core.
+	nearMarks []uint8
+	deferred  bool
 	newN      []v64
 	unvouched []int32 // folds' verdict: the vertices whose dir the collapse voids
 	lastHit   int32   // the input facet that covered the last point checked
@@ -922,7 +927,7 @@ func (s *simplifier) collapse(v, u int32) bool {
 			return false
 		}
 	}
-	if s.folds(v, u) {
+	if s.folds(v, u) || s.crossesNearby(v, u) {
 		return false
 	}
 	s.commit(v, u)

@@ -293,3 +293,142 @@ func (s *simplifier) cross(tf [3]int32, nf v64, tg [3]int32, ng v64) bool {
 	}
 	return trianglesCross64(s.pos[tf[0]], s.pos[tf[1]], s.pos[tf[2]], s.pos[tg[0]], s.pos[tg[1]], s.pos[tg[2]])
 }
+
+// crossesNearby says whether a facet moved by the measured collapse v→u
+// would cross a live facet around a vertex next to one of its corners:
+// facets one edge apart, which folds do not cover. Measured collapses
+// (open borders, fans that fold over their plane, at large bounds most
+// of a CAD part's last collapses) made every such crossing the corpus's
+// reductions had (a tray at 10 mm: 0 → 4 intersecting triangles); they
+// are few and dear anyway, so the facets around v's neighbours'
+// neighbours are compared with the moved ones pair by pair, after their
+// boxes (on 3DBenchy, 16k measured collapses, a fifth more time). A
+// worker that does not own all of those facets (one spans a slabs' cut)
+// reports a crossing and sets deferred: the candidate goes to one core.
+func (s *simplifier) crossesNearby(v, u int32) bool {
+	// The vertices next to the corners, then the facets around them, each
+	// once (a small hash set: sorting them cost more than the tests).
+	verts, near := &s.near2[0], &s.near2[1]
+	verts.reset(8 * len(s.nbrV))
+	for _, c := range s.nbrV { // the moved facets' corners: u and v's other neighbours
+		for w := c; ; w = s.locked[c] - 1 {
+			for _, g := range s.adj.of(w) {
+				if t := s.f[g].t; t[0] >= 0 {
+					verts.add(t[0])
+					verts.add(t[1])
+					verts.add(t[2])
+				}
+			}
+			if w != c || s.locked[c] == 0 {
+				break
+			}
+		}
+	}
+	// A worker owns the facets two rings around v; those around the
+	// vertices two edges away are its own only if none spans a cut.
+	if s.nearMarks != nil {
+		for _, x := range verts.list {
+			if s.nearMarks[x] == 1 {
+				s.deferred = true
+				return true
+			}
+		}
+	}
+	near.reset(8 * len(verts.list))
+	for _, x := range verts.list {
+		if x == v {
+			continue
+		}
+		for _, g := range s.adj.of(x) {
+			near.add(g)
+		}
+		if s.locked[x] != 0 {
+			for _, g := range s.adj.of(s.locked[x] - 1) {
+				near.add(g)
+			}
+		}
+	}
+	// The moved facets' corners are u and v's other neighbours: their box.
+	lo, hi := s.pos[u], s.pos[u]
+	for _, w := range s.nbrV {
+		p := s.pos[w]
+		lo = v64{min(lo[0], p[0]), min(lo[1], p[1]), min(lo[2], p[2])}
+		hi = v64{max(hi[0], p[0]), max(hi[1], p[1]), max(hi[2], p[2])}
+	}
+	for _, g := range near.list {
+		tg := s.f[g].t
+		if tg[0] < 0 || has(tg, v) || slices.Contains(s.ring, g) {
+			continue
+		}
+		d, e, h := s.pos[tg[0]], s.pos[tg[1]], s.pos[tg[2]]
+		glo := v64{min(d[0], e[0], h[0]), min(d[1], e[1], h[1]), min(d[2], e[2], h[2])}
+		ghi := v64{max(d[0], e[0], h[0]), max(d[1], e[1], h[1]), max(d[2], e[2], h[2])}
+		if ghi[0] < lo[0] || glo[0] > hi[0] || ghi[1] < lo[1] || glo[1] > hi[1] || ghi[2] < lo[2] || glo[2] > hi[2] {
+			continue
+		}
+		for i, f := range s.moved {
+			tf := replace(s.f[f].t, v, u)
+			if has(tf, tg[0]) || has(tf, tg[1]) || has(tf, tg[2]) {
+				if s.cross(tf, s.newN[i], tg, s.f[g].n) {
+					return true
+				}
+				continue
+			}
+			a, b, c := s.pos[tf[0]], s.pos[tf[1]], s.pos[tf[2]]
+			if ghi[0] < min(a[0], b[0], c[0]) || glo[0] > max(a[0], b[0], c[0]) ||
+				ghi[1] < min(a[1], b[1], c[1]) || glo[1] > max(a[1], b[1], c[1]) ||
+				ghi[2] < min(a[2], b[2], c[2]) || glo[2] > max(a[2], b[2], c[2]) {
+				continue
+			}
+			if trianglesCross64(a, b, c, d, e, h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// smallSet is a set of non-negative int32s for a few hundred at most, in
+// insertion order, reused.
+type smallSet struct {
+	slots []int32 // open addressing, -1 for empty
+	list  []int32
+}
+
+// reset empties the set and sizes it for about n members.
+func (h *smallSet) reset(n int) {
+	size := 64
+	for size < 2*n {
+		size *= 2
+	}
+	if cap(h.slots) < size {
+		h.slots = make([]int32, size)
+	}
+	h.slots = h.slots[:size]
+	for i := range h.slots {
+		h.slots[i] = -1
+	}
+	h.list = h.list[:0]
+}
+
+// add puts x in the set (growing it if it fills up).
+func (h *smallSet) add(x int32) {
+	mask := uint32(len(h.slots) - 1)
+	for i := uint32(x) * 2654435761 & mask; ; i = (i + 1) & mask {
+		switch h.slots[i] {
+		case x:
+			return
+		case -1:
+			h.slots[i] = x
+			h.list = append(h.list, x)
+			if 2*len(h.list) > len(h.slots) {
+				old := h.list
+				h.reset(len(old))
+				for _, y := range old {
+					h.add(y)
+				}
+			}
+			return
+		}
+	}
+}

@@ -38,7 +38,9 @@ func (s *simplifier) cutSlabs(workers int, lists [][]cand, limit float32) (slab,
 		t := s.f[i].t
 		if t[0] >= 0 && (near[t[0]] == 1 || near[t[1]] == 1 || near[t[2]] == 1) {
 			for _, v := range t {
-				near[v] = max(near[v], 2)
+				if near[v] == 0 {
+					near[v] = 2 // not over a 1: the facets after this one must still see it
+				}
 			}
 		}
 	}
@@ -67,6 +69,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 	workers := min(runtime.GOMAXPROCS(0), slabs)
 	done := make([]int, workers)
 	removed := make([]int, workers)
+	later := make([][]cand, workers) // deferred to one core: see crossesNearby
 	var next atomic.Int32
 	var wg sync.WaitGroup
 	for r := range workers {
@@ -74,6 +77,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 		go func() {
 			defer wg.Done()
 			w := s.worker()
+			w.nearMarks = near
 			for k := int(next.Add(1) - 1); k < slabs; k = int(next.Add(1) - 1) {
 				for i, c := range own[k] {
 					if i&1023 == 0 && ctx.Err() != nil {
@@ -82,10 +86,14 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 					if w.locked[c.from] != 0 || w.locked[c.to] != 0 {
 						continue
 					}
-					if w.collapse(c.from, c.to) {
+					switch {
+					case w.collapse(c.from, c.to):
 						w.locked[c.from], w.locked[c.to] = c.to+1, c.from+1
 						done[r]++
-					} else {
+					case w.deferred:
+						w.deferred = false
+						later[r] = append(later[r], c)
+					default:
 						w.refuse(c.from, c.to)
 					}
 				}
@@ -98,6 +106,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 	for r := range workers {
 		n += done[r]
 		s.live -= removed[r]
+		rest = append(rest, later[r]...)
 	}
 	return n, rest, ctx.Err()
 }
@@ -107,6 +116,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 func (s *simplifier) worker() *simplifier {
 	w := *s
 	w.moved, w.assign, w.samples, w.ring, w.uFaces, w.nbrV, w.nbrU, w.nbrP, w.newN, w.bMerge, w.cands, w.unvouched = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+	w.near2 = [2]smallSet{}
 	return &w
 }
 
