@@ -321,7 +321,12 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 			nb = nb[:0]
 			for _, f := range s.adj.of(v) {
 				fc := &s.f[f]
-				q := planeQuadric(fc.n, -dot(fc.n, s.pos[fc.t[0]]), float64(fc.dev))
+				// Each plane weighs the square root of its facet's area
+				// (fc.dev holds the area until the set-up ends), as in
+				// meshoptimizer: weighed by the area, a small feature's
+				// planes barely counted, and the deviation at 10 % of 13
+				// corpus parts was about a tenth higher.
+				q := planeQuadric(fc.n, -dot(fc.n, s.pos[fc.t[0]]), math.Sqrt(float64(fc.dev)))
 				s.quad[v].add(&q)
 				k := 0
 				for fc.t[k] != v {
@@ -385,7 +390,9 @@ func sortEdgesAt(nb []edgeAt) {
 // classifyEdge marks v by one of its edges (uses, of which out run away
 // from v): a border edge makes it a boundary vertex and adds a quadric for
 // the plane through the edge perpendicular to its facet, so open borders
-// keep their shape; a non-manifold or inconsistently oriented edge fixes
+// keep their shape (weighed by 4 × the edge's length: a length, like the
+// facets' weights, so that the ranking does not depend on the unit); a
+// non-manifold or inconsistently oriented edge fixes
 // it. Both ends of an edge reach the same verdict.
 func (s *simplifier) classifyEdge(v int32, uses []edgeAt, out int) {
 	if len(uses) != 2 {
@@ -399,7 +406,7 @@ func (s *simplifier) classifyEdge(v int32, uses []edgeAt, out int) {
 		pn := cross(edge, s.f[uses[0].f].n)
 		if l := norm(pn); l > 0 {
 			pn = v64{pn[0] / l, pn[1] / l, pn[2] / l}
-			q := planeQuadric(pn, -dot(pn, a), dot(edge, edge)*4)
+			q := planeQuadric(pn, -dot(pn, a), 4*math.Sqrt(dot(edge, edge)))
 			s.quad[v].add(&q)
 		}
 	case len(uses) > 2 || out != 1:
