@@ -366,13 +366,10 @@ func (s *simplifier) crossesNearby(v, u int32) bool {
 		if ghi[0] < lo[0] || glo[0] > hi[0] || ghi[1] < lo[1] || glo[1] > hi[1] || ghi[2] < lo[2] || glo[2] > hi[2] {
 			continue
 		}
-		for i, f := range s.moved {
+		for _, f := range s.moved {
 			tf := replace(s.f[f].t, v, u)
 			if has(tf, tg[0]) || has(tf, tg[1]) || has(tf, tg[2]) {
-				if s.cross(tf, s.newN[i], tg, s.f[g].n) {
-					return true
-				}
-				continue
+				continue // around a shared corner: folds has ruled it out
 			}
 			a, b, c := s.pos[tf[0]], s.pos[tf[1]], s.pos[tf[2]]
 			if ghi[0] < min(a[0], b[0], c[0]) || glo[0] > max(a[0], b[0], c[0]) ||
