@@ -183,6 +183,7 @@ type simplifier struct {
 	nbrU      []int32
 	nbrP      []planePoint // fitsVertical's scratch: nbrV in plane coordinates
 	near2     [2]smallSet  // crossesNearby's scratch: vertices and facets two rings around
+	movedBox  []boxedFacet // crossesNearby's scratch: the moved facets as they will be
 	// nearMarks is cutSlabs' near for a worker of collapseInSlabs (nil on
 	// one core); deferred says its last collapse was put off to one core.
 	nearMarks []uint8
@@ -346,9 +347,6 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 				i = j
 			}
 			s.self[v] = s.quad[v].eval(s.pos[v])
-			if s.kind[v] == kindInterior {
-				s.vtx[v].dir = s.fanDir(v)
-			}
 		}
 	})
 	parallelRanges(ctx, nt, func(_, lo, hi int) {
@@ -392,8 +390,8 @@ func sortEdgesAt(nb []edgeAt) {
 // the plane through the edge perpendicular to its facet, so open borders
 // keep their shape (weighed by 4 × the edge's length: a length, like the
 // facets' weights, so that the ranking does not depend on the unit); a
-// non-manifold or inconsistently oriented edge fixes
-// it. Both ends of an edge reach the same verdict.
+// non-manifold or inconsistently oriented edge fixes it. Both ends of an
+// edge reach the same verdict.
 func (s *simplifier) classifyEdge(v int32, uses []edgeAt, out int) {
 	if len(uses) != 2 {
 		s.open.Store(true)
@@ -663,14 +661,20 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	}
 	// On several cores, in batches that cannot reach the target (most
 	// candidates fail or are locked, so a batch leaves room for the
-	// next): near the target, the
-	// order of the last collapses decides which ones happen, so they run
-	// on one core, after those left near the slabs' cuts.
+	// next): near the target, the order of the last collapses decides
+	// which ones happen, so they run on one core, after those left near
+	// the slabs' cuts.
 	var slab, near []uint8
 	k := 1 // slabs
 	if workers := runtime.GOMAXPROCS(0); workers > 1 && min(taken, room(s.live)) >= simplifyParMin {
 		k = min(slabsPerCore*workers, maxSlabs)
 		slab, near = s.cutSlabs(k, lists, limit)
+	}
+	slabOf := func(v int32) int {
+		if k == 1 {
+			return 0
+		}
+		return int(slab[v])
 	}
 	const bands = 4
 	band := slices.Grow(s.bandBuf[:0], n)[:n]
@@ -683,11 +687,7 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 			if c.cost <= limit {
 				b := uint8(min(int(hist[bucket(c)])*bands/taken, bands-1))
 				band[i] = b
-				if k > 1 {
-					count[b][slab[c.from]]++
-				} else {
-					count[b][0]++
-				}
+				count[b][slabOf(c.from)]++
 			}
 			i++
 		}
@@ -714,10 +714,7 @@ func (s *simplifier) pass(ctx context.Context) (int, error) {
 	for _, l := range lists {
 		for _, c := range l {
 			if b := band[i]; b < bands {
-				r := 0
-				if k > 1 {
-					r = int(slab[c.from])
-				}
+				r := slabOf(c.from)
 				spread[at[b][r]] = c
 				at[b][r]++
 			}

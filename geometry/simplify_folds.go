@@ -157,12 +157,8 @@ func (s *simplifier) folds(v, u int32) bool {
 				continue
 			}
 			tf := replace(s.f[f].t, v, u)
-			if s.fanCrosses(a, tf, s.newN[i], s.adj.of(a)) {
-				return true
-			}
-			// A vertex that took a collapse this pass also has the
-			// facets it took, listed under the vertex it took them from.
-			if x := s.locked[a]; x != 0 && s.fanCrosses(a, tf, s.newN[i], s.adj.of(x-1)) {
+			own, took := s.fanLists(a)
+			if s.fanCrosses(a, tf, s.newN[i], own) || s.fanCrosses(a, tf, s.newN[i], took) {
 				return true
 			}
 		}
@@ -219,6 +215,17 @@ func (s *simplifier) fanWindsOnce(v, u int32) bool {
 		}
 	}
 	return true
+}
+
+// fanLists returns the lists adj has of the facets around live vertex w:
+// its own, and, if w took a collapse this pass, those of the vertex it
+// took them from (adj is built once a pass; facets that now have w may be
+// listed there). Either may hold facets without w.
+func (s *simplifier) fanLists(w int32) (own, took []int32) {
+	if x := s.locked[w]; x != 0 {
+		took = s.adj.of(x - 1)
+	}
+	return s.adj.of(w), took
 }
 
 // replace returns t with corner v replaced by u.
@@ -311,16 +318,14 @@ func (s *simplifier) crossesNearby(v, u int32) bool {
 	verts, near := &s.near2[0], &s.near2[1]
 	verts.reset(8 * len(s.nbrV))
 	for _, c := range s.nbrV { // the moved facets' corners: u and v's other neighbours
-		for w := c; ; w = s.locked[c] - 1 {
-			for _, g := range s.adj.of(w) {
+		own, took := s.fanLists(c)
+		for _, l := range [2][]int32{own, took} {
+			for _, g := range l {
 				if t := s.f[g].t; t[0] >= 0 {
 					verts.add(t[0])
 					verts.add(t[1])
 					verts.add(t[2])
 				}
-			}
-			if w != c || s.locked[c] == 0 {
-				break
 			}
 		}
 	}
@@ -339,50 +344,64 @@ func (s *simplifier) crossesNearby(v, u int32) bool {
 		if x == v {
 			continue
 		}
-		for _, g := range s.adj.of(x) {
-			near.add(g)
-		}
-		if s.locked[x] != 0 {
-			for _, g := range s.adj.of(s.locked[x] - 1) {
+		own, took := s.fanLists(x)
+		for _, l := range [2][]int32{own, took} {
+			for _, g := range l {
 				near.add(g)
 			}
 		}
 	}
-	// The moved facets' corners are u and v's other neighbours: their box.
-	lo, hi := s.pos[u], s.pos[u]
-	for _, w := range s.nbrV {
-		p := s.pos[w]
-		lo = v64{min(lo[0], p[0]), min(lo[1], p[1]), min(lo[2], p[2])}
-		hi = v64{max(hi[0], p[0]), max(hi[1], p[1]), max(hi[2], p[2])}
+	// The moved facets as they will be, with their boxes and the box of
+	// them all.
+	var all box
+	all.reset()
+	s.movedBox = s.movedBox[:0]
+	for _, f := range s.moved {
+		tf := replace(s.f[f].t, v, u)
+		b := s.facetBox(tf)
+		all.union(&b)
+		s.movedBox = append(s.movedBox, boxedFacet{tf, b})
 	}
 	for _, g := range near.list {
 		tg := s.f[g].t
 		if tg[0] < 0 || has(tg, v) || slices.Contains(s.ring, g) {
 			continue
 		}
-		d, e, h := s.pos[tg[0]], s.pos[tg[1]], s.pos[tg[2]]
-		glo := v64{min(d[0], e[0], h[0]), min(d[1], e[1], h[1]), min(d[2], e[2], h[2])}
-		ghi := v64{max(d[0], e[0], h[0]), max(d[1], e[1], h[1]), max(d[2], e[2], h[2])}
-		if ghi[0] < lo[0] || glo[0] > hi[0] || ghi[1] < lo[1] || glo[1] > hi[1] || ghi[2] < lo[2] || glo[2] > hi[2] {
+		gb := s.facetBox(tg)
+		if !overlaps(&gb.min, &gb.max, &all.min, &all.max) {
 			continue
 		}
-		for _, f := range s.moved {
-			tf := replace(s.f[f].t, v, u)
+		for _, m := range s.movedBox {
+			tf := m.t
 			if has(tf, tg[0]) || has(tf, tg[1]) || has(tf, tg[2]) {
 				continue // around a shared corner: folds has ruled it out
 			}
-			a, b, c := s.pos[tf[0]], s.pos[tf[1]], s.pos[tf[2]]
-			if ghi[0] < min(a[0], b[0], c[0]) || glo[0] > max(a[0], b[0], c[0]) ||
-				ghi[1] < min(a[1], b[1], c[1]) || glo[1] > max(a[1], b[1], c[1]) ||
-				ghi[2] < min(a[2], b[2], c[2]) || glo[2] > max(a[2], b[2], c[2]) {
+			if !overlaps(&gb.min, &gb.max, &m.b.min, &m.b.max) {
 				continue
 			}
-			if trianglesCross64(a, b, c, d, e, h) {
+			if trianglesCross64(s.pos[tf[0]], s.pos[tf[1]], s.pos[tf[2]], s.pos[tg[0]], s.pos[tg[1]], s.pos[tg[2]]) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// boxedFacet is a facet's corners and their box.
+type boxedFacet struct {
+	t [3]int32
+	b box
+}
+
+// facetBox is the box of facet t's corners (positions are float32
+// values, so exactly).
+func (s *simplifier) facetBox(t [3]int32) box {
+	var b box
+	for k := range 3 {
+		x, y, z := s.pos[t[0]][k], s.pos[t[1]][k], s.pos[t[2]][k]
+		b.min[k], b.max[k] = float32(min(x, y, z)), float32(max(x, y, z))
+	}
+	return b
 }
 
 // smallSet is a set of non-negative int32s for a few hundred at most, in
@@ -418,9 +437,9 @@ func (h *smallSet) add(x int32) {
 		case -1:
 			h.slots[i] = x
 			h.list = append(h.list, x)
-			if 2*len(h.list) > len(h.slots) {
-				old := h.list
-				h.reset(len(old))
+			if 2*len(h.list) > len(h.slots) { // rare: rehash into twice the slots
+				old := slices.Clone(h.list)
+				h.reset(len(h.slots))
 				for _, y := range old {
 					h.add(y)
 				}
