@@ -166,6 +166,8 @@ type simplifier struct {
 	maxAngle float64   // radians
 	bDev     float32
 	bCone    cone
+	bCones   []cone     // each moved facet's cone, when fitsVertical gave them one each
+	bLimit   []float64  // per ring facet: the cosine its cone's axis must keep with a new normal
 	bMerge   [][2]int32 // removed facet → index in moved that takes its samples
 	// overBound says the last fitsVertical refused for the bound, not for
 	// the shape of the fan: measuring would rarely accept it either.
@@ -894,12 +896,15 @@ func (s *simplifier) collapse(v, u int32) bool {
 		return false
 	}
 	if s.fitsVertical(v, u) {
-		if s.folds(v, u) {
+		if s.folds(v, u) || len(s.bCones) > 0 && s.crossesNearby(v, u) {
 			return false
 		}
 		s.commit(v, u)
-		for _, f := range s.moved {
+		for i, f := range s.moved {
 			s.f[f].dev, s.f[f].cone = s.bDev, s.bCone
+			if len(s.bCones) > 0 {
+				s.f[f].cone = s.bCones[i]
+			}
 		}
 		for _, mg := range s.bMerge {
 			s.splice(s.moved[mg[1]], mg[0])

@@ -116,7 +116,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 func (s *simplifier) worker() *simplifier {
 	w := *s
 	w.moved, w.assign, w.samples, w.ring, w.uFaces, w.nbrV, w.nbrU, w.nbrP, w.newN, w.bMerge, w.cands, w.unvouched = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
-	w.near2, w.movedBox = [2]smallSet{}, nil
+	w.near2, w.movedBox, w.bCones, w.bLimit = [2]smallSet{}, nil, nil, nil
 	return &w
 }
 
