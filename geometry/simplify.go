@@ -183,9 +183,10 @@ type simplifier struct {
 	uFaces    []int32
 	nbrV      []int32
 	nbrU      []int32
-	nbrP      []planePoint // fitsVertical's scratch: nbrV in plane coordinates
-	near2     [2]smallSet  // crossesNearby's scratch: vertices and facets two rings around
-	movedBox  []boxedFacet // crossesNearby's scratch: the moved facets as they will be
+	nbrP      []planePoint  // fitsVertical's scratch: nbrV in plane coordinates
+	near2     *[2]markSet   // crossesNearby's scratch: vertices and facets two rings around (a worker's own)
+	nearPool  []*[2]markSet // the workers' near2, kept for the next batch
+	movedBox  []boxedFacet  // crossesNearby's scratch: the moved facets as they will be
 	// nearMarks is cutSlabs' near for a worker of collapseInSlabs (nil on
 	// one core); deferred says its last collapse was put off to one core.
 	nearMarks []uint8

@@ -314,9 +314,12 @@ func (s *simplifier) cross(tf [3]int32, nf v64, tg [3]int32, ng v64) bool {
 // reports a crossing and sets deferred: the candidate goes to one core.
 func (s *simplifier) crossesNearby(v, u int32) bool {
 	// The vertices next to the corners, then the facets around them, each
-	// once (a small hash set: sorting them cost more than the tests).
+	// once.
+	if s.near2 == nil {
+		s.near2 = new([2]markSet)
+	}
 	verts, near := &s.near2[0], &s.near2[1]
-	verts.reset(8 * len(s.nbrV))
+	verts.reset(len(s.pos))
 	for _, c := range s.nbrV { // the moved facets' corners: u and v's other neighbours
 		own, took := s.fanLists(c)
 		for _, l := range [2][]int32{own, took} {
@@ -339,7 +342,7 @@ func (s *simplifier) crossesNearby(v, u int32) bool {
 			}
 		}
 	}
-	near.reset(8 * len(verts.list))
+	near.reset(len(s.f))
 	for _, x := range verts.list {
 		if x == v {
 			continue
@@ -404,47 +407,31 @@ func (s *simplifier) facetBox(t [3]int32) box {
 	return b
 }
 
-// smallSet is a set of non-negative int32s for a few hundred at most, in
-// insertion order, reused.
-type smallSet struct {
-	slots []int32 // open addressing, -1 for empty
+// markSet is a set of vertex or facet numbers, in insertion order, emptied
+// in constant time: members carry the current epoch (a hash set's probing
+// and clearing had cost a quarter of crossesNearby).
+type markSet struct {
+	mark  []uint16
+	epoch uint16
 	list  []int32
 }
 
-// reset empties the set and sizes it for about n members.
-func (h *smallSet) reset(n int) {
-	size := 64
-	for size < 2*n {
-		size *= 2
+// reset empties the set for numbers below n.
+func (h *markSet) reset(n int) {
+	if len(h.mark) < n {
+		h.mark, h.epoch = make([]uint16, n), 0
 	}
-	if cap(h.slots) < size {
-		h.slots = make([]int32, size)
-	}
-	h.slots = h.slots[:size]
-	for i := range h.slots {
-		h.slots[i] = -1
+	if h.epoch++; h.epoch == 0 { // wrapped: old marks would match again
+		clear(h.mark)
+		h.epoch = 1
 	}
 	h.list = h.list[:0]
 }
 
-// add puts x in the set (growing it if it fills up).
-func (h *smallSet) add(x int32) {
-	mask := uint32(len(h.slots) - 1)
-	for i := uint32(x) * 2654435761 & mask; ; i = (i + 1) & mask {
-		switch h.slots[i] {
-		case x:
-			return
-		case -1:
-			h.slots[i] = x
-			h.list = append(h.list, x)
-			if 2*len(h.list) > len(h.slots) { // rare: rehash into twice the slots
-				old := slices.Clone(h.list)
-				h.reset(len(h.slots))
-				for _, y := range old {
-					h.add(y)
-				}
-			}
-			return
-		}
+// add puts x in the set.
+func (h *markSet) add(x int32) {
+	if h.mark[x] != h.epoch {
+		h.mark[x] = h.epoch
+		h.list = append(h.list, x)
 	}
 }

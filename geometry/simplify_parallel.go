@@ -70,13 +70,16 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 	done := make([]int, workers)
 	removed := make([]int, workers)
 	later := make([][]cand, workers) // deferred to one core: see crossesNearby
+	for len(s.nearPool) < workers {
+		s.nearPool = append(s.nearPool, new([2]markSet))
+	}
 	var next atomic.Int32
 	var wg sync.WaitGroup
 	for r := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := s.worker()
+			w := s.worker(r)
 			w.nearMarks = near
 			for k := int(next.Add(1) - 1); k < slabs; k = int(next.Add(1) - 1) {
 				for i, c := range own[k] {
@@ -112,11 +115,12 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 }
 
 // worker is a copy of s that shares its mesh state (facets, samples,
-// bounds, locks) and has its own scratch space.
-func (s *simplifier) worker() *simplifier {
+// bounds, locks) and has its own scratch space (worker r's crossesNearby
+// sets are kept in nearPool).
+func (s *simplifier) worker(r int) *simplifier {
 	w := *s
 	w.moved, w.assign, w.samples, w.ring, w.uFaces, w.nbrV, w.nbrU, w.nbrP, w.newN, w.bMerge, w.cands, w.unvouched = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
-	w.near2, w.movedBox, w.bCones, w.bLimit = [2]smallSet{}, nil, nil, nil
+	w.near2, w.movedBox, w.bCones, w.bLimit = s.nearPool[r], nil, nil, nil
 	return &w
 }
 
