@@ -349,8 +349,8 @@ func (s *simplifier) samplesFacing(f int32, n v64) bool {
 
 // overlap2 reports whether plane triangles a and b overlap in more than
 // an edge or a corner: no edge line of either has the other on its outer
-// side or on the line. A degenerate triangle overlaps everything (the
-// check stays on the safe side).
+// side or on the line. A degenerate triangle's edges separate nothing, so
+// only the other's can tell it apart (the check errs towards overlap).
 func overlap2(a, b [3]planePoint) bool {
 	return !outside2(a, b) && !outside2(b, a)
 }

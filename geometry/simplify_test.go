@@ -298,3 +298,33 @@ func TestVertexStarParallelIsSerial(t *testing.T) {
 		t.Fatal("parallel star differs from the serial one")
 	}
 }
+
+// overlap2 decides which old facets' normals a proven collapse checks a
+// new facet against: touching along an edge or at a corner is not
+// overlapping, and a degenerate triangle is told apart only by the
+// other's edges.
+func TestOverlap2(t *testing.T) {
+	p := func(x, y float64) planePoint { return planePoint{x: x, y: y} }
+	a := [3]planePoint{p(0, 0), p(1, 0), p(0, 1)}
+	for _, tc := range []struct {
+		name string
+		b    [3]planePoint
+		want bool
+	}{
+		{"across the shared edge", [3]planePoint{p(1, 0), p(0, 1), p(1, 1)}, false},
+		{"same side of the shared edge", [3]planePoint{p(1, 0), p(0, 1), p(0.1, 0.1)}, true},
+		{"a shared corner only", [3]planePoint{p(0, 0), p(-1, 0), p(0, -1)}, false},
+		{"apart", [3]planePoint{p(2, 2), p(3, 2), p(2, 3)}, false},
+		{"inside", [3]planePoint{p(0.1, 0.1), p(0.2, 0.1), p(0.1, 0.2)}, true},
+		{"clockwise, crossing", [3]planePoint{p(0.5, -1), p(0.5, 1), p(2, 0)}, true},
+		{"degenerate, through", [3]planePoint{p(-1, -1), p(0.2, 0.2), p(2, 2)}, true},
+		{"degenerate, apart", [3]planePoint{p(5, 5), p(6, 6), p(7, 7)}, false},
+	} {
+		if got := overlap2(a, tc.b); got != tc.want {
+			t.Errorf("%s: overlap2 = %v, want %v", tc.name, got, tc.want)
+		}
+		if got := overlap2(tc.b, a); got != tc.want {
+			t.Errorf("%s, swapped: overlap2 = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
