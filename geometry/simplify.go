@@ -165,10 +165,11 @@ type simplifier struct {
 	hard     float64   // the bound the tracked bounds must stay within
 	maxAngle float64   // radians
 	bDev     float32
-	bCone    cone
-	bCones   []cone     // each moved facet's cone, when fitsVertical gave them one each
-	bLimit   []float64  // per ring facet: the cosine its cone's axis must keep with a new normal
-	bMerge   [][2]int32 // removed facet → index in moved that takes its samples
+	bCones   []cone          // each moved facet's cone
+	bAcross  bool            // the fan crosses a sharp edge: its cones were checked by overlap
+	ringP    [][3]planePoint // conesByOverlap's scratch: the old fan in plane coordinates
+	bLimit   []float64       // per ring facet: the cosine its cone's axis must keep with a new normal
+	bMerge   [][2]int32      // removed facet → index in moved that takes its samples
 	// overBound says the last fitsVertical refused for the bound, not for
 	// the shape of the fan: measuring would rarely accept it either.
 	overBound bool
@@ -897,15 +898,12 @@ func (s *simplifier) collapse(v, u int32) bool {
 		return false
 	}
 	if s.fitsVertical(v, u) {
-		if s.folds(v, u) || len(s.bCones) > 0 && s.crossesNearby(v, u) {
+		if s.folds(v, u) || s.bAcross && s.crossesNearby(v, u) {
 			return false
 		}
 		s.commit(v, u)
 		for i, f := range s.moved {
-			s.f[f].dev, s.f[f].cone = s.bDev, s.bCone
-			if len(s.bCones) > 0 {
-				s.f[f].cone = s.bCones[i]
-			}
+			s.f[f].dev, s.f[f].cone = s.bDev, s.bCones[i]
 		}
 		for _, mg := range s.bMerge {
 			s.splice(s.moved[mg[1]], mg[0])

@@ -90,8 +90,8 @@ func (s *simplifier) sampleCone(smp int32) cone {
 
 // fitsVertical checks the collapse v→u (ring, moved, newN and nbrV
 // filled by collapse) against the tracked bounds, leaving the new facets'
-// bound in bDev and cone in bCone (or each one's in bCones), and the
-// sample moves in bMerge.
+// bound in bDev and their cones in bCones (bAcross if the fan needed
+// conesByOverlap), and the sample moves in bMerge.
 func (s *simplifier) fitsVertical(v, u int32) bool {
 	s.overBound = false
 	if s.kind[v] != kindInterior {
@@ -277,6 +277,7 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 		}
 		s.bMerge = append(s.bMerge, [2]int32{r, int32(j)})
 	}
+	s.bAcross = pairs
 	if pairs {
 		return s.conesByOverlap(v, V, U, at)
 	}
@@ -284,7 +285,10 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 	for _, f := range s.ring {
 		c = unionCone(c, s.f[f].cone)
 	}
-	s.bCone, s.bCones = c, s.bCones[:0]
+	s.bCones = s.bCones[:0]
+	for range s.moved {
+		s.bCones = append(s.bCones, c)
+	}
 	return true
 }
 
@@ -295,7 +299,6 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 // own old self (whose samples it keeps) and of the removed facets whose
 // samples it takes (bMerge). It leaves each moved facet's cone in bCones.
 func (s *simplifier) conesByOverlap(v int32, V, U planePoint, at func(int32) planePoint) bool {
-	s.bCones = s.bCones[:0]
 	plane := func(t [3]int32, vAt planePoint) [3]planePoint {
 		var p [3]planePoint
 		for k, w := range t {
@@ -307,6 +310,11 @@ func (s *simplifier) conesByOverlap(v int32, V, U planePoint, at func(int32) pla
 		}
 		return p
 	}
+	s.ringP = s.ringP[:0] // the old fan in plane coordinates, once
+	for _, r := range s.ring {
+		s.ringP = append(s.ringP, plane(s.f[r].t, V))
+	}
+	s.bCones = s.bCones[:0]
 	for j, f := range s.moved {
 		now := plane(s.f[f].t, U) // the moved facet's corners with u for v
 		n := s.newN[j]
@@ -316,7 +324,7 @@ func (s *simplifier) conesByOverlap(v int32, V, U planePoint, at func(int32) pla
 			for _, mg := range s.bMerge {
 				takes = takes || mg[0] == r && mg[1] == int32(j)
 			}
-			if !takes && !overlap2(plane(s.f[r].t, V), now) {
+			if !takes && !overlap2(s.ringP[i], now) {
 				continue
 			}
 			rc := s.f[r].cone

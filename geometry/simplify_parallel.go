@@ -120,7 +120,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 func (s *simplifier) worker(r int) *simplifier {
 	w := *s
 	w.moved, w.assign, w.samples, w.ring, w.uFaces, w.nbrV, w.nbrU, w.nbrP, w.newN, w.bMerge, w.cands, w.unvouched = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
-	w.near2, w.movedBox, w.bCones, w.bLimit = s.nearPool[r], nil, nil, nil
+	w.near2, w.movedBox, w.bCones, w.bLimit, w.ringP = s.nearPool[r], nil, nil, nil, nil
 	return &w
 }
 
@@ -182,7 +182,7 @@ func (s *simplifier) slabsOf(k int, lists [][]cand, limit float32) []uint8 {
 
 // slabsPerCore is how many slabs a pass cuts per core, so that a core
 // that finishes early can take another; maxSlabs caps them.
-var slabsPerCore = 2
+const slabsPerCore = 2
 
 // maxSlabs is the most slabs a pass cuts.
 const maxSlabs = 64
