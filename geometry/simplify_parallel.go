@@ -28,23 +28,43 @@ func (s *simplifier) cutSlabs(workers int, lists [][]cand, limit float32) (slab,
 	near = slices.Grow(s.nearBuf[:0], len(s.pos))[:len(s.pos)]
 	s.nearBuf = near
 	clear(near)
-	for i := range s.f {
-		t := s.f[i].t
-		if t[0] >= 0 && (slab[t[0]] != slab[t[1]] || slab[t[0]] != slab[t[2]]) {
-			near[t[0]], near[t[1]], near[t[2]] = 1, 1, 1
-		}
+	// All cores find the facets (few: those along the cuts), one marks.
+	for _, f := range s.facetsWhere(func(t [3]int32) bool { return slab[t[0]] != slab[t[1]] || slab[t[0]] != slab[t[2]] }) {
+		t := s.f[f].t
+		near[t[0]], near[t[1]], near[t[2]] = 1, 1, 1
 	}
-	for i := range s.f {
-		t := s.f[i].t
-		if t[0] >= 0 && (near[t[0]] == 1 || near[t[1]] == 1 || near[t[2]] == 1) {
-			for _, v := range t {
-				if near[v] == 0 {
-					near[v] = 2 // not over a 1: the facets after this one must still see it
-				}
+	for _, f := range s.facetsWhere(func(t [3]int32) bool { return near[t[0]] == 1 || near[t[1]] == 1 || near[t[2]] == 1 }) {
+		for _, v := range s.f[f].t {
+			if near[v] == 0 {
+				near[v] = 2 // not over a 1: the facets after this one must still see it
 			}
 		}
 	}
 	return slab, near
+}
+
+// facetsWhere lists the live facets for which pick holds, in order, found
+// on all cores (pick may not write).
+func (s *simplifier) facetsWhere(pick func(t [3]int32) bool) []int32 {
+	chunks := rangeChunks(len(s.f))
+	if len(s.pickBuf) != chunks {
+		s.pickBuf = make([][]int32, chunks)
+	}
+	parallelRanges(context.Background(), len(s.f), func(c, lo, hi int) {
+		got := s.pickBuf[c][:0]
+		for i := lo; i < hi; i++ {
+			if t := s.f[i].t; t[0] >= 0 && pick(t) {
+				got = append(got, int32(i))
+			}
+		}
+		s.pickBuf[c] = got
+	})
+	all := s.pickAll[:0]
+	for _, got := range s.pickBuf {
+		all = append(all, got...)
+	}
+	s.pickAll = all
+	return all
 }
 
 // collapseInSlabs runs one batch of candidates in the slabs cutSlabs made,
