@@ -435,8 +435,9 @@ func (s *simplifier) buildAdjacency() {
 	clear(s.locked)
 }
 
-// eachList calls fn(j) for each j in [0, n): on all cores if par, in
-// any order, and returns when every call has.
+// eachList calls fn(j) for each j in [0, n): on all cores if par (each
+// takes the next j when it is free), in any order, and returns when every
+// call has.
 func eachList(par bool, n int, fn func(j int)) {
 	if !par {
 		for j := range n {
@@ -477,18 +478,11 @@ func parallelRanges(ctx context.Context, n int, fn func(c, lo, hi int)) {
 		return
 	}
 	step := (n + chunks - 1) / chunks
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := int(next.Add(1) - 1); c < chunks && ctx.Err() == nil; c = int(next.Add(1) - 1) {
-				fn(c, min(c*step, n), min((c+1)*step, n))
-			}
-		}()
-	}
-	wg.Wait()
+	eachList(true, chunks, func(c int) {
+		if ctx.Err() == nil {
+			fn(c, min(c*step, n), min((c+1)*step, n))
+		}
+	})
 }
 
 type cand struct {
