@@ -999,11 +999,15 @@ func (s *simplifier) collapse(v, u int32) bool {
 	}
 	// The moved facets were checked at points against 80 % of the bound:
 	// later collapses count them as that far from the input, which leaves
-	// little room, and their input normals are the attached ones'.
+	// little room, and their input normals are the attached ones'. So do
+	// u's facets that took input facets over: a later proven collapse
+	// carries those along with them, and a bound kept from before would
+	// not cover them.
 	for _, f := range s.moved {
 		s.f[f].dev, s.f[f].cone = up32(0.8*s.hard), emptyCone
 	}
 	for _, a := range s.assign {
+		s.f[a.face].dev = max(s.f[a.face].dev, up32(0.8*s.hard))
 		if s.f[a.face].head < 0 {
 			s.f[a.face].tail = a.sample
 		}
