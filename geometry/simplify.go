@@ -1016,11 +1016,12 @@ func (s *simplifier) collapse(v, u int32) bool {
 	// u's facets that took input facets over: a later proven collapse
 	// carries those along with them, and a bound kept from before would
 	// not cover them.
+	measured := up32(0.8 * s.hard)
 	for _, f := range s.moved {
-		s.f[f].dev, s.f[f].cone = up32(0.8*s.hard), emptyCone
+		s.f[f].dev, s.f[f].cone = measured, emptyCone
 	}
 	for _, a := range s.assign {
-		s.f[a.face].dev = max(s.f[a.face].dev, up32(0.8*s.hard))
+		s.f[a.face].dev = max(s.f[a.face].dev, measured)
 		if s.f[a.face].head < 0 {
 			s.f[a.face].tail = a.sample
 		}

@@ -2,7 +2,6 @@ package geometry
 
 import (
 	"context"
-	"os"
 	"testing"
 )
 
@@ -12,16 +11,7 @@ import (
 func BenchmarkSimplify(b *testing.B) {
 	for _, name := range []string{"prusa_extruder-body.stl", "3dbenchy.stl", "igea_loop1.stl"} {
 		b.Run(name, func(b *testing.B) {
-			f, err := os.Open(corpusPath(b, name))
-			if err != nil {
-				b.Fatal(err)
-			}
-			st, _ := f.Stat()
-			m, _, err := ReadSTL(f, st.Size())
-			f.Close()
-			if err != nil {
-				b.Fatal(err)
-			}
+			m := readCorpusSTL(b, name)
 			opt := SimplifyOptions{MaxDeviation: 10, MaxAngle: 90, Passes: 1000, TargetTriangles: len(m.Triangles) / 10}
 			for b.Loop() {
 				if _, _, err := Simplify(context.Background(), m, opt); err != nil {
