@@ -580,6 +580,19 @@ func (s *simplifier) edgeCandidate(a, b int32, boundaryEdge bool, cands []cand) 
 		}
 	}
 	if bestFrom >= 0 {
+		// Both directions share the edge's total plane weight (a
+		// quadric's trace: each plane adds its weight to it), so dividing
+		// by it ranks edges only. A quadric's value sums the weighted
+		// squared distances, so it grows with the area a vertex has
+		// gathered, and big flat fans looked dearer than the small
+		// feature they would bevel. Divided by the weight it would be a
+		// mean, which hides a small feature among big planes. Between
+		// the two, the fourth root: on 13 corpus parts at 2-30 %, the
+		// geometric mean of the deviation to meshoptimizer's went from
+		// 0.81 to 0.77 (both ±0.015 when costs are jittered by 0.1 %),
+		// the square root did no better and the full weight worse (0.95).
+		q, r := &s.quad[a], &s.quad[b]
+		best /= math.Sqrt(math.Sqrt(max(q[0]+q[4]+q[7]+r[0]+r[4]+r[7], 1e-300)))
 		cands = append(cands, cand{float32(max(best, 0)), bestFrom, bestTo})
 	}
 	return cands
