@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Nearest returns the squared distance from p to the nearest triangle of
@@ -121,4 +122,111 @@ func deviation(ctx context.Context, a, b *Mesh, h *BVH, n int) (float64, error) 
 		out = max(out, m)
 	}
 	return out, nil
+}
+
+// DeviationBounds brackets the largest distance from a point of a's
+// surface to b's: lo ≤ that distance ≤ hi, with hi within rel of lo (and
+// a millionth of a's size). Sampling only gives lo, and a grid of fixed
+// density missed the peaks between its points by up to 7 % on reduced
+// corpus parts. Each facet of a is refined as a branch and bound: the
+// distance to b is at most the distance to any one facet T of b, which is
+// convex, so on a cell its maximum is at a corner; a cell whose corners are
+// all within lo·(1+rel) of the facet nearest its centre is settled, others
+// are split in four.
+func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float64, err error) {
+	if len(a.Triangles) == 0 || len(b.Triangles) == 0 {
+		return 0, 0, ctx.Err()
+	}
+	h := NewBVH(b)
+	l, u := a.Bounds()
+	abs := 1e-6 * math.Sqrt(dist2(to64(l), to64(u)))
+	// A grid first: a lower bound near the answer, so that few cells
+	// split before it is reached (a's vertices alone often lie on b).
+	seed, err := deviation(ctx, a, b, h, 2)
+	if err != nil {
+		return 0, 0, err
+	}
+	workers := runtime.GOMAXPROCS(0)
+	var shared atomic.Uint64 // math.Float64bits of lo
+	shared.Store(math.Float64bits(seed))
+	var next atomic.Int64
+	his := make([]float64, workers)
+	const chunk = 256
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var stack []devCell
+			best, top := seed, 0.0
+			raise := func(d float64) {
+				best = max(best, math.Float64frombits(shared.Load()))
+				if d > best {
+					best = d
+					for old := shared.Load(); math.Float64bits(d) > old && !shared.CompareAndSwap(old, math.Float64bits(d)); old = shared.Load() {
+					}
+				}
+			}
+			for c := int(next.Add(1) - 1); c*chunk < len(a.Triangles) && ctx.Err() == nil; c = int(next.Add(1) - 1) {
+				for t := c * chunk; t < min((c+1)*chunk, len(a.Triangles)); t++ {
+					p, q, r := a.Triangle(t)
+					stack = append(stack[:0], devCell{[3]v64{to64(p), to64(q), to64(r)}, -1})
+					for len(stack) > 0 {
+						cl := stack[len(stack)-1]
+						stack = stack[:len(stack)-1]
+						A, B, C := cl.c[0], cl.c[1], cl.c[2]
+						g := v64{(A[0] + B[0] + C[0]) / 3, (A[1] + B[1] + C[1]) / 3, (A[2] + B[2] + C[2]) / 3}
+						// The facet nearest the parent's centre bounds the
+						// search, and may bound the cell better.
+						within2, parent2 := math.Inf(1), math.Inf(1)
+						if cl.near >= 0 {
+							parent2 = corners2(b, cl.near, A, B, C)
+							x, y, z := b.Triangle(int(cl.near))
+							d2 := dist2(g, closestOnTriangle(g, to64(x), to64(y), to64(z)))
+							within2 = d2*(1+1e-9) + 1e-300
+						}
+						_, tri, d2, ok := h.NearestFacing(b, nil, nil, g, within2, [3]float64{}, 0)
+						if !ok { // only float rounding: the parent's is the nearest
+							tri = uint32(cl.near)
+							x, y, z := b.Triangle(int(tri))
+							d2 = dist2(g, closestOnTriangle(g, to64(x), to64(y), to64(z)))
+						}
+						raise(math.Sqrt(d2))
+						ub2 := min(parent2, corners2(b, int32(tri), A, B, C))
+						ub := math.Sqrt(ub2)
+						if ub <= best*(1+rel)+abs || max(dist2(A, B), dist2(B, C), dist2(C, A)) <= abs*abs {
+							top = max(top, ub)
+							continue
+						}
+						ab, bc, ca := mid(A, B), mid(B, C), mid(C, A)
+						n := int32(tri)
+						stack = append(stack, devCell{[3]v64{A, ab, ca}, n}, devCell{[3]v64{ab, B, bc}, n}, devCell{[3]v64{ca, bc, C}, n}, devCell{[3]v64{ab, bc, ca}, n})
+					}
+				}
+			}
+			his[w] = top
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return 0, 0, err
+	}
+	lo = math.Float64frombits(shared.Load())
+	return lo, max(lo, slices.Max(his)), nil
+}
+
+// devCell is a piece of a facet being refined, and the facet of the other
+// mesh nearest its parent's centre (-1 for none).
+type devCell struct {
+	c    [3]v64
+	near int32
+}
+
+// corners2 is the largest squared distance from A, B or C to facet f of m:
+// the largest from any point of their triangle, the distance to a facet
+// being convex.
+func corners2(m *Mesh, f int32, A, B, C v64) float64 {
+	x, y, z := m.Triangle(int(f))
+	X, Y, Z := to64(x), to64(y), to64(z)
+	return max(dist2(A, closestOnTriangle(A, X, Y, Z)), dist2(B, closestOnTriangle(B, X, Y, Z)), dist2(C, closestOnTriangle(C, X, Y, Z)))
 }
