@@ -2,7 +2,7 @@
 # Reduces 13 closed and open corpus parts to 10 % of their triangles with
 # meshops and with meshoptimizer (../shared/peers/decimate_meshopt.c) and
 # measures both outputs the same way (bench/deviation: two-sided distance
-# by dense BVH sampling, self-intersecting triangles), next to the input's
+# bracketed to 0.5 %, self-intersecting triangles), next to the input's
 # own self-intersections. Quality only: compare-reduce.sh times the three
 # parts of the issue. OBJ parts are converted to STL first.
 #

@@ -2,7 +2,7 @@
 # Reduces each file to 10 % of its triangles with meshops and with the
 # meshoptimizer peer (../shared/peers/decimate_meshopt.c) in one run, times
 # both whole commands (interleaved, bench/interleave), and measures both outputs the same way
-# (bench/deviation: two-sided distance by dense BVH sampling, topology,
+# (bench/deviation: two-sided distance bracketed to 0.5 %, topology,
 # self-intersections).
 #
 #   bench/compare-reduce.sh [OUTDIR]

@@ -132,7 +132,7 @@ func deviation(ctx context.Context, a, b *Mesh, h *BVH, n int) (float64, error) 
 // distance to b is at most the distance to any one facet T of b, which is
 // convex, so on a cell its maximum is at a corner; a cell whose corners are
 // all within lo·(1+rel) of the facet nearest its centre is settled, others
-// are split in four.
+// are split in four, down to maxDevDepth.
 func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float64, err error) {
 	if len(a.Triangles) == 0 || len(b.Triangles) == 0 {
 		return 0, 0, ctx.Err()
@@ -170,7 +170,7 @@ func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float
 			for c := int(next.Add(1) - 1); c*chunk < len(a.Triangles) && ctx.Err() == nil; c = int(next.Add(1) - 1) {
 				for t := c * chunk; t < min((c+1)*chunk, len(a.Triangles)); t++ {
 					p, q, r := a.Triangle(t)
-					stack = append(stack[:0], devCell{[3]v64{to64(p), to64(q), to64(r)}, -1})
+					stack = append(stack[:0], devCell{[3]v64{to64(p), to64(q), to64(r)}, -1, 0})
 					for len(stack) > 0 {
 						cl := stack[len(stack)-1]
 						stack = stack[:len(stack)-1]
@@ -193,14 +193,18 @@ func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float
 						}
 						raise(math.Sqrt(d2))
 						ub2 := min(parent2, corners2(b, int32(tri), A, B, C))
-						ub := math.Sqrt(ub2)
-						if ub <= best*(1+rel)+abs || max(dist2(A, B), dist2(B, C), dist2(C, A)) <= abs*abs {
+						// By the Lipschitz bound too: it settles cells across
+						// an edge between coplanar facets, where each facet
+						// alone is far from a corner beyond it.
+						R2 := max(dist2(A, g), dist2(B, g), dist2(C, g))
+						ub := min(math.Sqrt(ub2), math.Sqrt(d2)+math.Sqrt(R2))
+						if ub <= best*(1+rel)+abs || cl.depth == maxDevDepth {
 							top = max(top, ub)
 							continue
 						}
 						ab, bc, ca := mid(A, B), mid(B, C), mid(C, A)
-						n := int32(tri)
-						stack = append(stack, devCell{[3]v64{A, ab, ca}, n}, devCell{[3]v64{ab, B, bc}, n}, devCell{[3]v64{ca, bc, C}, n}, devCell{[3]v64{ab, bc, ca}, n})
+						n, dp := int32(tri), cl.depth+1
+						stack = append(stack, devCell{[3]v64{A, ab, ca}, n, dp}, devCell{[3]v64{ab, B, bc}, n, dp}, devCell{[3]v64{ca, bc, C}, n, dp}, devCell{[3]v64{ab, bc, ca}, n, dp})
 					}
 				}
 			}
@@ -215,12 +219,20 @@ func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float
 	return lo, max(lo, slices.Max(his)), nil
 }
 
-// devCell is a piece of a facet being refined, and the facet of the other
-// mesh nearest its parent's centre (-1 for none).
+// devCell is a piece of a facet being refined, the facet of the other
+// mesh nearest its parent's centre (-1 for none), and how many times its
+// facet was split to make it.
 type devCell struct {
-	c    [3]v64
-	near int32
+	c     [3]v64
+	near  int32
+	depth int32
 }
+
+// maxDevDepth caps the refinement (a facet makes at most 4^10 cells): a
+// distance of 0 between different tessellations of one plane would
+// otherwise split the cells along every edge without end. Such cells
+// settle at their bound, which hi then reports.
+const maxDevDepth = 10
 
 // corners2 is the largest squared distance from A, B or C to facet f of m:
 // the largest from any point of their triangle, the distance to a facet
