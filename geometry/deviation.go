@@ -127,7 +127,7 @@ func deviation(ctx context.Context, a, b *Mesh, h *BVH, n int) (float64, error) 
 // DeviationBounds brackets the largest distance from a point of a's
 // surface to b's: lo ≤ that distance ≤ hi, with hi within rel of lo (and
 // a millionth of a's size). Sampling only gives lo, and a grid of fixed
-// density missed the peaks between its points by up to 7 % on reduced
+// density missed the peaks between its points by up to a quarter on reduced
 // corpus parts. Each facet of a is refined as a branch and bound: the
 // distance to b is at most the distance to any one facet T of b, which is
 // convex, so on a cell its maximum is at a corner; a cell whose corners are

@@ -2,7 +2,7 @@
 // for every tool: the two-sided distance, bracketed by
 // geometry.DeviationBounds to within 0.5 % (deviationMm is the upper end,
 // deviationLowMm the lower; a fixed sampling grid had missed peaks by up to
-// 7 %), and the topology of the reduced mesh.
+// a quarter), and the topology of the reduced mesh.
 //
 //	go run ./bench/deviation ORIGINAL REDUCED
 package main
