@@ -163,8 +163,7 @@ func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float
 				best = max(best, math.Float64frombits(shared.Load()))
 				if d > best {
 					best = d
-					for old := shared.Load(); math.Float64bits(d) > old && !shared.CompareAndSwap(old, math.Float64bits(d)); old = shared.Load() {
-					}
+					raiseShared(&shared, d)
 				}
 			}
 			for c := int(next.Add(1) - 1); c*chunk < len(a.Triangles) && ctx.Err() == nil; c = int(next.Add(1) - 1) {
@@ -178,21 +177,20 @@ func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float
 						g := v64{(A[0] + B[0] + C[0]) / 3, (A[1] + B[1] + C[1]) / 3, (A[2] + B[2] + C[2]) / 3}
 						// The facet nearest the parent's centre bounds the
 						// search, and may bound the cell better.
-						within2, parent2 := math.Inf(1), math.Inf(1)
+						within2, parent2 := math.Inf(1), 0.0
 						if cl.near >= 0 {
-							parent2 = corners2(b, cl.near, A, B, C)
-							x, y, z := b.Triangle(int(cl.near))
-							d2 := dist2(g, closestOnTriangle(g, to64(x), to64(y), to64(z)))
-							within2 = d2*(1+1e-9) + 1e-300
+							parent2 = facetDist2(b, cl.near, g)
+							within2 = parent2*(1+1e-9) + 1e-300
 						}
 						_, tri, d2, ok := h.NearestFacing(b, nil, nil, g, within2, [3]float64{}, 0)
 						if !ok { // only float rounding: the parent's is the nearest
-							tri = uint32(cl.near)
-							x, y, z := b.Triangle(int(tri))
-							d2 = dist2(g, closestOnTriangle(g, to64(x), to64(y), to64(z)))
+							tri, d2 = uint32(cl.near), parent2
 						}
 						raise(math.Sqrt(d2))
-						ub2 := min(parent2, corners2(b, int32(tri), A, B, C))
+						ub2 := corners2(b, int32(tri), A, B, C)
+						if cl.near >= 0 && cl.near != int32(tri) {
+							ub2 = min(ub2, corners2(b, cl.near, A, B, C))
+						}
 						// By the Lipschitz bound too: it settles cells across
 						// an edge between coplanar facets, where each facet
 						// alone is far from a corner beyond it.
@@ -238,7 +236,18 @@ const maxDevDepth = 10
 // the largest from any point of their triangle, the distance to a facet
 // being convex.
 func corners2(m *Mesh, f int32, A, B, C v64) float64 {
+	return max(facetDist2(m, f, A), facetDist2(m, f, B), facetDist2(m, f, C))
+}
+
+// facetDist2 is the squared distance from p to facet f of m.
+func facetDist2(m *Mesh, f int32, p v64) float64 {
 	x, y, z := m.Triangle(int(f))
-	X, Y, Z := to64(x), to64(y), to64(z)
-	return max(dist2(A, closestOnTriangle(A, X, Y, Z)), dist2(B, closestOnTriangle(B, X, Y, Z)), dist2(C, closestOnTriangle(C, X, Y, Z)))
+	return dist2(p, closestOnTriangle(p, to64(x), to64(y), to64(z)))
+}
+
+// raiseShared raises the non-negative float64 whose bits u holds to d, if
+// d is larger (such floats order like their bits).
+func raiseShared(u *atomic.Uint64, d float64) {
+	for old := u.Load(); math.Float64bits(d) > old && !u.CompareAndSwap(old, math.Float64bits(d)); old = u.Load() {
+	}
 }

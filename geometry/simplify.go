@@ -1350,8 +1350,7 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 					c -= vc
 					m.facets(ctx, c*chunk, min((c+1)*chunk, nf))
 				}
-				for old := shared.Load(); math.Float64bits(m.worst) > old && !shared.CompareAndSwap(old, math.Float64bits(m.worst)); old = shared.Load() {
-				}
+				raiseShared(&shared, m.worst)
 			}
 			worst[w], minCos[w] = m.worst, m.minCos
 		}()
