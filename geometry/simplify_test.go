@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // torus returns a closed torus with n×m quads, its surface roughened by
@@ -326,5 +328,63 @@ func TestOverlap2(t *testing.T) {
 		if got := overlap2(tc.b, a); got != tc.want {
 			t.Errorf("%s, swapped: overlap2 = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// Under orderingsBelow, a reduction to a target runs both rankings and
+// keeps the better: on the extruder body at 10 % that is the error's
+// ranking (0.59 mm by DeviationBounds, against 0.76 by the square root's).
+func TestSimplifyKeepsTheBetterRanking(t *testing.T) {
+	m := readCorpusModel(t, "prusa_extruder-body.stl").Mesh
+	opt := SimplifyOptions{MaxDeviation: 10, MaxAngle: 90, Passes: 1000, TargetTriangles: len(m.Triangles) / 10}
+	out, st := simplify(t, m, opt)
+	checkReduction(t, m, out, st, opt.MaxDeviation)
+	var best SimplifyStats
+	for i, r := range []ranking{rankByRootWeight, rankByError} {
+		o := opt
+		o.ranking = r
+		_, rs, err := simplifyOnce(context.Background(), m, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 || betterReduction(rs, best, opt.TargetTriangles) {
+			best = rs
+		}
+	}
+	if st != best {
+		t.Errorf("kept %+v, the better ranking gave %+v", st, best)
+	}
+	if st.TrianglesAfter > opt.TargetTriangles {
+		t.Errorf("%d triangles, target %d", st.TrianglesAfter, opt.TargetTriangles)
+	}
+}
+
+func TestBetterReduction(t *testing.T) {
+	at := func(tris int, dev float64) SimplifyStats { return SimplifyStats{TrianglesAfter: tris, MaxDeviation: dev} }
+	for _, tc := range []struct {
+		a, b SimplifyStats
+		want bool
+	}{
+		{at(100, 0.5), at(100, 0.6), true},
+		{at(99, 0.6), at(100, 0.5), false}, // both reached 100: the deviation decides
+		{at(100, 0.6), at(120, 0.1), true}, // only a reached it
+		{at(110, 0.6), at(120, 0.1), true}, // fewer over the target
+		{at(100, 0.5), at(100, 0.5), false},
+	} {
+		if got := betterReduction(tc.a, tc.b, 100); got != tc.want {
+			t.Errorf("betterReduction(%+v, %+v) = %v", tc.a, tc.b, got)
+		}
+	}
+}
+
+// Canceled, both orderings of a small reduction stop, and no goroutine
+// is left.
+func TestSimplifyCancelWithTarget(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	m := torus(100, 50, 10, 3, 0.05, rand.New(rand.NewPCG(5, 6)))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := Simplify(ctx, m, SimplifyOptions{MaxDeviation: 0.1, MaxAngle: 30, Passes: 10, TargetTriangles: 100}); err == nil {
+		t.Error("a canceled simplification succeeded")
 	}
 }
