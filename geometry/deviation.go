@@ -169,7 +169,7 @@ func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float
 			for c := int(next.Add(1) - 1); c*chunk < len(a.Triangles) && ctx.Err() == nil; c = int(next.Add(1) - 1) {
 				for t := c * chunk; t < min((c+1)*chunk, len(a.Triangles)); t++ {
 					p, q, r := a.Triangle(t)
-					stack = append(stack[:0], devCell{[3]v64{to64(p), to64(q), to64(r)}, -1, 0})
+					stack = append(stack[:0], devCell{[3]v64{to64(p), to64(q), to64(r)}, -1, 0, math.Inf(1)})
 					for len(stack) > 0 {
 						cl := stack[len(stack)-1]
 						stack = stack[:len(stack)-1]
@@ -194,15 +194,18 @@ func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float
 						// By the Lipschitz bound too: it settles cells across
 						// an edge between coplanar facets, where each facet
 						// alone is far from a corner beyond it.
+						// And by the parent's: the child's own may be looser
+						// (its centre's distance plus a radius), and a cell
+						// capped at maxDevDepth would report it.
 						R2 := max(dist2(A, g), dist2(B, g), dist2(C, g))
-						ub := min(math.Sqrt(ub2), math.Sqrt(d2)+math.Sqrt(R2))
+						ub := min(math.Sqrt(ub2), math.Sqrt(d2)+math.Sqrt(R2), cl.ub)
 						if ub <= best*(1+rel)+abs || cl.depth == maxDevDepth {
 							top = max(top, ub)
 							continue
 						}
 						ab, bc, ca := mid(A, B), mid(B, C), mid(C, A)
 						n, dp := int32(tri), cl.depth+1
-						stack = append(stack, devCell{[3]v64{A, ab, ca}, n, dp}, devCell{[3]v64{ab, B, bc}, n, dp}, devCell{[3]v64{ca, bc, C}, n, dp}, devCell{[3]v64{ab, bc, ca}, n, dp})
+						stack = append(stack, devCell{[3]v64{A, ab, ca}, n, dp, ub}, devCell{[3]v64{ab, B, bc}, n, dp, ub}, devCell{[3]v64{ca, bc, C}, n, dp, ub}, devCell{[3]v64{ab, bc, ca}, n, dp, ub})
 					}
 				}
 			}
@@ -218,12 +221,14 @@ func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float
 }
 
 // devCell is a piece of a facet being refined, the facet of the other
-// mesh nearest its parent's centre (-1 for none), and how many times its
-// facet was split to make it.
+// mesh nearest its parent's centre (-1 for none), how many times its
+// facet was split to make it, and its parent's upper bound (which holds
+// for the piece too).
 type devCell struct {
 	c     [3]v64
 	near  int32
 	depth int32
+	ub    float64
 }
 
 // maxDevDepth caps the refinement (a facet makes at most 4^10 cells): a
