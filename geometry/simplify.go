@@ -1367,14 +1367,14 @@ func (s *simplifier) result() *Mesh {
 // point goes to a BVH only when nearby facets do not already show it
 // within the worst distance found so far (measureBand of it, for the
 // output's points), which cannot change the maximum and skips almost
-// every query. Nearby, for an input vertex, are
-// the output facets its input facets are attached to, then those around
-// their corners; for a point of an output facet, the input facets attached
-// to it and those around its corners (input vertices: half-edge collapses
-// never move one), then those around the attached ones' corners. The
-// second rings took igea's BVH queries at 10 % from 89,000 to 1,900 (a
-// twelfth of the measurement's time): an attachment is only within the
-// bound, often not the nearest facet.
+// every query. Nearby, for an input vertex, are the output facets its
+// input facets are attached to, then those around their corners; for a
+// point of an output facet, the input facets attached to it and those
+// around its corners (input vertices: half-edge collapses never move
+// one), then those around the attached ones' corners. The second rings
+// took igea's BVH queries at 10 % from 89,000 to 1,900 (a twelfth of the
+// measurement's time): an attachment is only within the bound, often not
+// the nearest facet.
 func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle float64, err error) {
 	owner := make([]int32, len(s.orig))
 	for f := range s.f {
@@ -1504,7 +1504,6 @@ func (s *simplifier) peaks(ctx context.Context, in *Mesh, inBVH *BVH, near []nea
 	for _, b := range grid {
 		worst = max(worst, b.d)
 	}
-	climbed := make([]float64, len(facets))
 	eachList(len(facets) > 16, len(facets), func(i int) {
 		b := grid[i]
 		if b.d < climbBand*worst || ctx.Err() != nil {
@@ -1526,9 +1525,12 @@ func (s *simplifier) peaks(ctx context.Context, in *Mesh, inBVH *BVH, near []nea
 				step /= 2
 			}
 		}
-		climbed[i] = b.d
+		grid[i] = b
 	})
-	return max(worst, slices.Max(append(climbed, 0)))
+	for _, b := range grid {
+		worst = max(worst, b.d)
+	}
+	return worst
 }
 
 // vertexStar lists the facets around each vertex (CSR).
@@ -1649,9 +1651,8 @@ outer:
 				}
 			}
 		}
-		if len(m.star.of(int32(x))) > 0 && !m.outBVH.Within(m.out, p, w2) {
-			d2, _ := m.outBVH.Nearest(m.out, p, math.Inf(1))
-			m.worst = math.Sqrt(d2)
+		if len(m.star.of(int32(x))) > 0 {
+			m.worst = max(m.worst, beyond(m.outBVH, m.out, p, w2))
 		}
 	}
 }
@@ -1696,8 +1697,9 @@ func (m *measurer) facets(ctx context.Context, lo, hi int) {
 			pa, pb := s.pos[a], s.pos[b]
 			for _, w := range [2]float64{1.0 / 3, 2.0 / 3} {
 				pt := v64{pa[0] + w*(pb[0]-pa[0]), pa[1] + w*(pb[1]-pa[1]), pa[2] + w*(pb[2]-pa[2])}
-				if d := m.point(pt, [3]int32{a, b, -1}, append(across, int32(f))...); d >= 0 {
-					for _, g := range append(across, int32(f)) {
+				on := append(across, int32(f)) // the facets on the edge
+				if d := m.point(pt, [3]int32{a, b, -1}, on...); d >= 0 {
+					for _, g := range on {
 						m.near = append(m.near, nearPeak{g, d})
 					}
 				}
@@ -1744,13 +1746,19 @@ func (m *measurer) point(pt v64, corners [3]int32, facets ...int32) float64 {
 			}
 		}
 	}
-	if m.inBVH.Within(m.in, pt, w2) {
-		return -1
-	}
-	d2, _ := m.inBVH.Nearest(m.in, pt, math.Inf(1))
-	d := math.Sqrt(d2)
+	d := beyond(m.inBVH, m.in, pt, w2)
 	m.worst = max(m.worst, d)
 	return d
+}
+
+// beyond returns p's distance to the surface h indexes if no facet is
+// closer than sqrt(w2), and -1 if one is.
+func beyond(h *BVH, mesh *Mesh, p v64, w2 float64) float64 {
+	if h.Within(mesh, p, w2) {
+		return -1
+	}
+	d2, _ := h.Nearest(mesh, p, math.Inf(1))
+	return math.Sqrt(d2)
 }
 
 // aroundWithin says whether an input facet around input vertex c is closer
