@@ -150,7 +150,7 @@ func CheckSource(spec Spec, src *meshops.File) error {
 	}
 	if !spec.Sources {
 		if _, ok := geometry.FormatForName("x." + string(src.Format)); ok {
-			return meshops.ParamErrorf(meshops.CodeNotSTL, "fileId", "File %s is a %s source file, not STL; convert it first with the stl-conversion operation.", src.ID, src.Format)
+			return meshops.ParamErrorf(meshops.CodeNotSTL, "fileId", "File %s is a source file (%s), not STL; convert it first with the stl-conversion operation.", src.ID, src.Format)
 		}
 	}
 	return meshops.ParamErrorf(meshops.CodeNotSTL, "fileId", "File %s is %s, not a 3D model this operation can read.", src.ID, src.Format)
