@@ -261,6 +261,26 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 		}
 	}
 	s.bDev = up32(dev + D)
+	s.mergeRemoved(v, u)
+	s.bAcross = pairs
+	if pairs {
+		return s.conesByOverlap(v, V, U, at)
+	}
+	c := emptyCone
+	for _, f := range s.ring {
+		c = unionCone(c, s.f[f].cone)
+	}
+	s.bCones = s.bCones[:0]
+	for range s.moved {
+		s.bCones = append(s.bCones, c)
+	}
+	return true
+}
+
+// mergeRemoved fills bMerge: each removed facet (v, u, w) goes to the
+// moved facet with w, which takes its samples (both maps, vertical and
+// barycentric, carry the removed facet's points onto their common edge).
+func (s *simplifier) mergeRemoved(v, u int32) {
 	s.bMerge = s.bMerge[:0]
 	for _, r := range s.ring {
 		t := s.f[r].t
@@ -277,18 +297,60 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 		}
 		s.bMerge = append(s.bMerge, [2]int32{r, int32(j)})
 	}
-	s.bAcross = pairs
-	if pairs {
-		return s.conesByOverlap(v, V, U, at)
+}
+
+// fitsMoved is the tracked bound of a collapse v→u whose fan fitsVertical
+// could not map (it folds over every plane, or v's projection misses the
+// new fan), which would otherwise be measured. The map that keeps each
+// point's barycentric coordinates in its facet while v moves to u carries
+// the old fan onto the new one and the removed facets onto their edges,
+// and moves no point farther than |u − v|: so max(dev over the old fan) +
+// |u − v| bounds the new facets, two-sided, with no sampling, and each new
+// facet holds the input normals of its old self and of the removed facets
+// it takes (bMerge). It accepts bounds up to measuredShare of the hard
+// bound, the bound a measured collapse leaves, so later collapses never
+// have less room than after measuring; that needs moves well under the
+// bound, which at large bounds is most of a CAD part's measured collapses.
+// The caller still checks folds and the facets one edge apart, as for a
+// measured collapse. It leaves the same fields as fitsVertical.
+func (s *simplifier) fitsMoved(v, u int32) bool {
+	if s.kind[v] != kindInterior {
+		return false
 	}
-	c := emptyCone
+	dev := 0.0
 	for _, f := range s.ring {
-		c = unionCone(c, s.f[f].cone)
+		dev = max(dev, float64(s.f[f].dev))
 	}
+	d := dev + math.Sqrt(dist2(s.pos[v], s.pos[u]))
+	if d > measuredShare*s.hard {
+		return false
+	}
+	s.mergeRemoved(v, u)
 	s.bCones = s.bCones[:0]
-	for range s.moved {
+	for j, f := range s.moved {
+		n, c := s.newN[j], emptyCone
+		holds := func(r int32) bool {
+			rc := s.f[r].cone
+			if rc.half() < 0 {
+				return true
+			}
+			if rest := s.maxAngle - rc.half(); (rest < 0 || dot(rc.axis(), n) < math.Cos(rest)) && !s.samplesFacing(r, n) {
+				return false
+			}
+			c = unionCone(c, rc)
+			return true
+		}
+		if !holds(f) {
+			return false
+		}
+		for _, mg := range s.bMerge {
+			if mg[1] == int32(j) && !holds(mg[0]) {
+				return false
+			}
+		}
 		s.bCones = append(s.bCones, c)
 	}
+	s.bDev, s.bAcross = up32(d), true
 	return true
 }
 

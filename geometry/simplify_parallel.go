@@ -88,7 +88,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 	// some parts of a mesh than in others.
 	workers := min(runtime.GOMAXPROCS(0), slabs)
 	done := make([]int, workers)
-	removed := make([]int, workers)
+	removed, proofs := make([]int, workers), make([]int, workers)
 	later := make([][]cand, workers) // deferred to one core: see crossesNearby
 	for len(s.nearPool) < workers {
 		s.nearPool = append(s.nearPool, new([2]markSet))
@@ -121,7 +121,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 					}
 				}
 			}
-			removed[r] = s.live - w.live
+			removed[r], proofs[r] = s.live-w.live, w.movedProofs-s.movedProofs
 		}()
 	}
 	wg.Wait()
@@ -129,6 +129,7 @@ func (s *simplifier) collapseInSlabs(ctx context.Context, cands []cand, slabs in
 	for r := range workers {
 		n += done[r]
 		s.live -= removed[r]
+		s.movedProofs += proofs[r]
 		rest = append(rest, later[r]...)
 	}
 	return n, rest, ctx.Err()

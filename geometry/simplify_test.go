@@ -1,6 +1,7 @@
 package geometry
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/rand/v2"
@@ -82,7 +83,9 @@ func checkReduction(t *testing.T, in, out *Mesh, st SimplifyStats, maxDev float6
 		t.Fatal(err)
 	}
 	inOut, _ := Deviation(ctx, in, out, 4)
-	tol := maxDev + 1e-5*math.Sqrt(diag2(rin))
+	// Float slack only: at 1e-5 of the diagonal, an x-end idler 2 % over
+	// 0.05 mm passed.
+	tol := maxDev + 2e-6*math.Sqrt(diag2(rin))
 	if outIn > tol || inOut > tol {
 		t.Errorf("deviation output→input %.5f, input→output %.5f; bound %.5f", outIn, inOut, maxDev)
 	}
@@ -114,16 +117,20 @@ func TestSimplifyCorpusStaysClosedAndBounded(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		dev, angle float64
-		ratio      int // reduce to 1/ratio, if not 0
+		ratio      int     // reduce to 1/ratio, if not 0
+		keep       float64 // the most triangles that may be left, as a share (½ if 0)
 	}{
-		{"prusa_extruder-body.stl", 0.05, 30, 0}, {"prusa_extruder-body.stl", 0.5, 30, 0},
+		{"prusa_extruder-body.stl", 0.05, 30, 0, 0}, {"prusa_extruder-body.stl", 0.5, 30, 0, 0},
 		// bench/compare-reduce.sh's settings: before folds were checked
 		// for, 4 self-intersecting triangles became 8.
-		{"prusa_extruder-body.stl", 10, 90, 10},
-		{"3dbenchy.stl", 0.1, 30, 0}, {"nefertiti.obj", 0.5, 30, 0}, {"igea_loop1.stl", 0.05, 30, 0},
+		{"prusa_extruder-body.stl", 10, 90, 10, 0},
+		{"3dbenchy.stl", 0.1, 30, 0, 0}, {"nefertiti.obj", 0.5, 30, 0, 0}, {"igea_loop1.stl", 0.05, 30, 0, 0},
+		// Measured 0.0505 mm before Simplify made results over the bound
+		// again (in→out 0.0512 by a dense grid).
+		{"prusa_x-end-idler.stl", 0.05, 30, 0, 0.6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if testing.Short() && tc.name != "prusa_extruder-body.stl" {
+			if testing.Short() && tc.name != "prusa_extruder-body.stl" && tc.name != "prusa_x-end-idler.stl" {
 				t.Skip("100k triangles or more")
 			}
 			if tc.name == "igea_loop1.stl" && os.Getenv("MESHOPS_HEAVY") == "" {
@@ -136,7 +143,7 @@ func TestSimplifyCorpusStaysClosedAndBounded(t *testing.T) {
 			}
 			out, st := simplify(t, m, opt)
 			checkReduction(t, m, out, st, tc.dev)
-			if st.TrianglesAfter > st.TrianglesBefore/2 {
+			if keep := cmp.Or(tc.keep, 0.5); float64(st.TrianglesAfter) > keep*float64(st.TrianglesBefore) {
 				t.Errorf("only %d → %d triangles at %g mm", st.TrianglesBefore, st.TrianglesAfter, tc.dev)
 			}
 		})
@@ -401,4 +408,19 @@ func TestSimplifyCancelWithTarget(t *testing.T) {
 	if _, _, err := Simplify(ctx, m, SimplifyOptions{MaxDeviation: 0.1, MaxAngle: 30, Passes: 10, TargetTriangles: 100}); err == nil {
 		t.Error("a canceled simplification succeeded")
 	}
+}
+
+// TestSimplifyBoundsFansByTheirMove runs the benchmark's reduction of the
+// extruder body (10 mm, 90°, to a tenth), where most collapses that used
+// to be measured are bounded by their move instead (fitsMoved): the
+// result must hold the same checks.
+func TestSimplifyBoundsFansByTheirMove(t *testing.T) {
+	m := readCorpusSTL(t, "prusa_extruder-body.stl")
+	opt := SimplifyOptions{MaxDeviation: 10, MaxAngle: 90, Passes: 1000, TargetTriangles: len(m.Triangles) / 10}
+	out, st := simplify(t, m, opt)
+	checkReduction(t, m, out, st, opt.MaxDeviation)
+	if st.movedProofs < 100 {
+		t.Errorf("%d collapses bounded by their move", st.movedProofs)
+	}
+	t.Logf("%d collapses bounded by their move", st.movedProofs)
 }
