@@ -120,10 +120,12 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	if progress != nil {
 		opt.Progress = func(float64) { progress(1) } // the passes were all reported once
 	}
+	bound := opt.MaxDeviation
 	for try := 0; err == nil && st.MaxDeviation > limit && !opt.provenOnly; try++ {
 		again := opt
 		if try < retriesOverBound {
-			again.MaxDeviation *= opt.MaxDeviation / st.MaxDeviation * 0.95
+			bound *= opt.MaxDeviation / st.MaxDeviation * 0.95
+			again.MaxDeviation = bound
 		} else {
 			again.provenOnly, again.measureProven = true, true
 		}
@@ -390,7 +392,7 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 	diag := math.Sqrt(float64((hi[0]-lo[0])*(hi[0]-lo[0]) + (hi[1]-lo[1])*(hi[1]-lo[1]) + (hi[2]-lo[2])*(hi[2]-lo[2])))
 	// Collapses are checked at sample points, and the true distance can peak
 	// between them; checking against 80 % of the bound keeps the measured
-	// deviation under it. Exact reductions still need a float tolerance: a
+	// deviation under it nearly always (Simplify checks the result). Exact reductions still need a float tolerance: a
 	// millionth of the size.
 	eps := max(measuredShare*opt.MaxDeviation, 1e-6*diag)
 	s.eps2 = eps * eps

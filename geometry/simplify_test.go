@@ -424,3 +424,18 @@ func TestSimplifyBoundsFansByTheirMove(t *testing.T) {
 	}
 	t.Logf("%d collapses bounded by their move", st.movedProofs)
 }
+
+// TestSimplifyProvenFallbackIsMeasured runs Simplify's last resort for a
+// result over the bound: proven collapses only, measured.
+func TestSimplifyProvenFallbackIsMeasured(t *testing.T) {
+	m := readCorpusSTL(t, "prusa_x-end-idler.stl")
+	opt := SimplifyOptions{MaxDeviation: 0.05, MaxAngle: 30, Passes: 100, provenOnly: true, measureProven: true}
+	out, st, err := simplifyBest(context.Background(), m, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.MaxDeviation <= 0 || st.MaxNormalDeviation <= 0 {
+		t.Errorf("not measured: %+v", st)
+	}
+	checkReduction(t, m, out, st, opt.MaxDeviation)
+}
