@@ -114,16 +114,22 @@ type SimplifyStats struct {
 // proven collapses only, which never sample.
 func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, SimplifyStats, error) {
 	out, st, err := simplifyBest(ctx, m, opt)
-	lo, hi := m.Bounds()
-	limit := max(opt.MaxDeviation, 1e-6*math.Sqrt(float64((hi[0]-lo[0])*(hi[0]-lo[0])+(hi[1]-lo[1])*(hi[1]-lo[1])+(hi[2]-lo[2])*(hi[2]-lo[2]))))
+	// An exact reduction (0) has the checks' float tolerance, a millionth
+	// of the diagonal, and as much again for the measurement's rounding; a
+	// smaller bound cannot help it, so it goes to the fallback at once.
+	limit := opt.MaxDeviation
+	if limit == 0 {
+		lo, hi := m.Bounds()
+		limit = 2e-6 * math.Sqrt(float64((hi[0]-lo[0])*(hi[0]-lo[0])+(hi[1]-lo[1])*(hi[1]-lo[1])+(hi[2]-lo[2])*(hi[2]-lo[2])))
+	}
 	progress := opt.Progress
 	if progress != nil {
 		opt.Progress = func(float64) { progress(1) } // the passes were all reported once
 	}
 	bound := opt.MaxDeviation
-	for try := 0; err == nil && st.MaxDeviation > limit && !opt.provenOnly; try++ {
+	for try := 0; try <= retriesOverBound && err == nil && st.MaxDeviation > limit && !opt.provenOnly; try++ {
 		again := opt
-		if try < retriesOverBound {
+		if try < retriesOverBound && opt.MaxDeviation > 0 {
 			bound *= opt.MaxDeviation / st.MaxDeviation * 0.95
 			again.MaxDeviation = bound
 		} else {
