@@ -117,9 +117,7 @@ func canon(f float32) uint32 {
 
 // Vertex returns the index of position v, adding it if it is new.
 func (b *MeshBuilder) Vertex(v Vec3) uint32 {
-	if len(b.pend) > 0 {
-		b.flush()
-	}
+	b.flush()
 	x, y, z := canon(v[0]), canon(v[1]), canon(v[2])
 	return b.vertex(v, x, y, z, hashVec(x, y, z))
 }
@@ -154,8 +152,11 @@ func (b *MeshBuilder) AddTriangle(t *[9]float32) {
 	}
 }
 
-// flush welds the pending triangles (see MeshBuilder).
+// flush welds the pending triangles, if any (see MeshBuilder).
 func (b *MeshBuilder) flush() {
+	if len(b.pend) == 0 {
+		return
+	}
 	sink := b.sink
 	for i := range b.pend {
 		t := &b.pend[i]
@@ -180,17 +181,13 @@ func (b *MeshBuilder) flush() {
 
 // AddIndexed adds a triangle of vertices already returned by Vertex.
 func (b *MeshBuilder) AddIndexed(i, j, k uint32) {
-	if len(b.pend) > 0 {
-		b.flush()
-	}
+	b.flush()
 	b.mesh.Triangles = append(b.mesh.Triangles, [3]uint32{i, j, k})
 }
 
 // Mesh returns the mesh built so far; the builder must not be used after.
 func (b *MeshBuilder) Mesh() *Mesh {
-	if len(b.pend) > 0 {
-		b.flush()
-	}
+	b.flush()
 	m := b.mesh
 	b.slots = nil
 	return &m

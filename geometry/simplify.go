@@ -119,8 +119,7 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 	// smaller bound cannot help it, so it goes to the fallback at once.
 	limit := opt.MaxDeviation
 	if limit == 0 {
-		lo, hi := m.Bounds()
-		limit = 2e-6 * math.Sqrt(float64((hi[0]-lo[0])*(hi[0]-lo[0])+(hi[1]-lo[1])*(hi[1]-lo[1])+(hi[2]-lo[2])*(hi[2]-lo[2])))
+		limit = 2e-6 * diagonal(m)
 	}
 	progress := opt.Progress
 	if progress != nil {
@@ -138,6 +137,13 @@ func Simplify(ctx context.Context, m *Mesh, opt SimplifyOptions) (*Mesh, Simplif
 		out, st, err = simplifyBest(ctx, m, again)
 	}
 	return out, st, err
+}
+
+// diagonal is the length of m's bounding box diagonal, the scale of the
+// float tolerances.
+func diagonal(m *Mesh) float64 {
+	lo, hi := m.Bounds()
+	return math.Sqrt(float64((hi[0]-lo[0])*(hi[0]-lo[0]) + (hi[1]-lo[1])*(hi[1]-lo[1]) + (hi[2]-lo[2])*(hi[2]-lo[2])))
 }
 
 // retriesOverBound is how many times Simplify makes a result over the
@@ -394,8 +400,7 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 		}
 		close(s.inTree.done)
 	}()
-	lo, hi := m.Bounds()
-	diag := math.Sqrt(float64((hi[0]-lo[0])*(hi[0]-lo[0]) + (hi[1]-lo[1])*(hi[1]-lo[1]) + (hi[2]-lo[2])*(hi[2]-lo[2])))
+	diag := diagonal(m)
 	// Collapses are checked at sample points, and the true distance can peak
 	// between them; checking against 80 % of the bound keeps the measured
 	// deviation under it nearly always (Simplify checks the result). Exact reductions still need a float tolerance: a
