@@ -116,22 +116,22 @@ func earClip(m *Mesh, loop []uint32, hasEdge func(a, b uint32) bool) bool {
 	var n v64
 	for i := range loop {
 		p, q := to64(m.Vertices[loop[i]]), to64(m.Vertices[loop[(i+1)%len(loop)]])
-		n[0] += (p[1] - q[1]) * (p[2] + q[2])
-		n[1] += (p[2] - q[2]) * (p[0] + q[0])
-		n[2] += (p[0] - q[0]) * (p[1] + q[1])
+		n.x += (p.y - q.y) * (p.z + q.z)
+		n.y += (p.z - q.z) * (p.x + q.x)
+		n.z += (p.x - q.x) * (p.y + q.y)
 	}
 	l := norm(n)
 	if l == 0 {
 		return false
 	}
-	n = v64{-n[0] / l, -n[1] / l, -n[2] / l}
+	n = v64{-n.x / l, -n.y / l, -n.z / l}
 	// A 2D frame (u, w) in the plane with u × w = n.
 	u := cross(n, v64{1, 0, 0})
 	if norm(u) < 0.5 {
 		u = cross(n, v64{0, 1, 0})
 	}
 	lu := norm(u)
-	u = v64{u[0] / lu, u[1] / lu, u[2] / lu}
+	u = v64{u.x / lu, u.y / lu, u.z / lu}
 	w := cross(n, u)
 	// The hole polygon runs opposite to the mesh's boundary traversal.
 	poly := make([]uint32, len(loop))
@@ -196,11 +196,11 @@ func fanFill(m *Mesh, loop []uint32) {
 	var c v64
 	for _, v := range loop {
 		p := to64(m.Vertices[v])
-		c[0], c[1], c[2] = c[0]+p[0], c[1]+p[1], c[2]+p[2]
+		c.x, c.y, c.z = c.x+p.x, c.y+p.y, c.z+p.z
 	}
 	k := 1 / float64(len(loop))
 	center := uint32(len(m.Vertices))
-	m.Vertices = append(m.Vertices, Vec3{float32(c[0] * k), float32(c[1] * k), float32(c[2] * k)})
+	m.Vertices = append(m.Vertices, Vec3{float32(c.x * k), float32(c.y * k), float32(c.z * k)})
 	for i := range loop {
 		a, b := loop[i], loop[(i+1)%len(loop)]
 		m.Triangles = append(m.Triangles, [3]uint32{b, a, center})

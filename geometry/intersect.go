@@ -60,13 +60,31 @@ func sharedVertices(a, b [3]uint32) int {
 	return n
 }
 
-type v64 [3]float64
+// v64 is a point or vector in float64. A struct, not an array: the
+// compiler keeps a struct's fields in registers, and an array of three in
+// memory, which made the geometry's arithmetic several times slower.
+type v64 struct{ x, y, z float64 }
+
+// at is component k (0, 1, 2: x, y, z).
+func (a v64) at(k int) float64 {
+	switch k {
+	case 0:
+		return a.x
+	case 1:
+		return a.y
+	}
+	return a.z
+}
+
+// arr and vec convert to and from the arrays of the public API.
+func (a v64) arr() [3]float64 { return [3]float64{a.x, a.y, a.z} }
+func vec(a [3]float64) v64    { return v64{a[0], a[1], a[2]} }
 
 func to64(v Vec3) v64      { return v64{float64(v[0]), float64(v[1]), float64(v[2])} }
-func sub(a, b v64) v64     { return v64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
-func dot(a, b v64) float64 { return a[0]*b[0] + a[1]*b[1] + a[2]*b[2] }
+func sub(a, b v64) v64     { return v64{a.x - b.x, a.y - b.y, a.z - b.z} }
+func dot(a, b v64) float64 { return a.x*b.x + a.y*b.y + a.z*b.z }
 func cross(a, b v64) v64 {
-	return v64{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]}
+	return v64{a.y*b.z - a.z*b.y, a.z*b.x - a.x*b.z, a.x*b.y - a.y*b.x}
 }
 func norm(a v64) float64 { return math.Sqrt(dot(a, a)) }
 
@@ -124,17 +142,17 @@ func trianglesCross64(A, B, C, D, E, F v64) bool {
 	dir := cross(n1, n2)
 	ax := 0
 	for k := 1; k < 3; k++ {
-		if math.Abs(dir[k]) > math.Abs(dir[ax]) {
+		if math.Abs(dir.at(k)) > math.Abs(dir.at(ax)) {
 			ax = k
 		}
 	}
-	lo1, hi1, ok1 := interval([3]float64{A[ax], B[ax], C[ax]}, du)
-	lo2, hi2, ok2 := interval([3]float64{D[ax], E[ax], F[ax]}, dv)
+	lo1, hi1, ok1 := interval([3]float64{A.at(ax), B.at(ax), C.at(ax)}, du)
+	lo2, hi2, ok2 := interval([3]float64{D.at(ax), E.at(ax), F.at(ax)}, dv)
 	if !ok1 || !ok2 {
 		return false
 	}
 	// Interval lengths are along one axis of dir: rescale tol accordingly.
-	t := tol * math.Abs(dir[ax]) / norm(dir)
+	t := tol * math.Abs(dir.at(ax)) / norm(dir)
 	return min(hi1, hi2)-max(lo1, lo2) > t
 }
 
@@ -181,15 +199,15 @@ func interval(p, d [3]float64) (lo, hi float64, ok bool) {
 func coplanarOverlap(n v64, t1, t2 [3]v64, tol float64) bool {
 	// Project on the plane most perpendicular to the normal.
 	i, j := 1, 2
-	if math.Abs(n[1]) > math.Abs(n[0]) && math.Abs(n[1]) >= math.Abs(n[2]) {
+	if math.Abs(n.y) > math.Abs(n.x) && math.Abs(n.y) >= math.Abs(n.z) {
 		i, j = 0, 2
-	} else if math.Abs(n[2]) > math.Abs(n[0]) && math.Abs(n[2]) > math.Abs(n[1]) {
+	} else if math.Abs(n.z) > math.Abs(n.x) && math.Abs(n.z) > math.Abs(n.y) {
 		i, j = 0, 1
 	}
 	var p, q [3][2]float64
 	for k := range 3 {
-		p[k] = [2]float64{t1[k][i], t1[k][j]}
-		q[k] = [2]float64{t2[k][i], t2[k][j]}
+		p[k] = [2]float64{t1[k].at(i), t1[k].at(j)}
+		q[k] = [2]float64{t2[k].at(i), t2[k].at(j)}
 	}
 	eps := tol * tol
 	for a := range 3 {

@@ -17,7 +17,7 @@ type RayHit struct {
 // Raycast returns the nearest triangle hit by the ray origin + t·dir
 // (t > 0, dir need not be unit; Dist is in units of |dir|) that skip does
 // not reject, or ok = false.
-func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
+func (h *BVH) Raycast(m *Mesh, origin, dir v64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
 	var st traversal
 	return h.raycast(&st, m, nil, nil, origin, dir, skip)
 }
@@ -27,7 +27,7 @@ func (h *BVH) Raycast(m *Mesh, origin, dir [3]float64, skip func(tri uint32, dis
 // inside a closed, consistently oriented solid the first surface hit is
 // always one the ray leaves through, so there it finds what Raycast finds,
 // without testing the surface around the origin that faces the other way.
-func (h *BVH) RaycastLeaving(m *Mesh, cones []normalCone, normals [][3]float64, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
+func (h *BVH) RaycastLeaving(m *Mesh, cones []normalCone, normals []v64, origin, dir v64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
 	var st traversal
 	return h.raycast(&st, m, cones, normals, origin, dir, skip)
 }
@@ -50,7 +50,7 @@ type nearEntry struct {
 	d2   float64
 }
 
-func (h *BVH) raycast(st *traversal, m *Mesh, cones []normalCone, normals [][3]float64, origin, dir [3]float64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
+func (h *BVH) raycast(st *traversal, m *Mesh, cones []normalCone, normals []v64, origin, dir v64, skip func(tri uint32, dist float64) bool) (RayHit, bool) {
 	best := RayHit{Dist: math.Inf(1)}
 	if len(h.nodes) == 0 {
 		return best, false
@@ -60,20 +60,21 @@ func (h *BVH) raycast(st *traversal, m *Mesh, cones []normalCone, normals [][3]f
 	for k := range 3 {
 		// An axis-parallel ray gets a huge finite inverse instead of ±Inf,
 		// so the slab test never meets 0·Inf.
-		d := dir[k]
+		d := dir.at(k)
 		if math.Abs(d) < 1e-300 {
 			d = math.Copysign(1e-300, d)
 		}
 		inv[k] = 1 / d
-		back[k] = -dir[k] / length
+		back[k] = -dir.at(k) / length
 	}
 	// A node may hold a surface the ray leaves through if some normal n in
 	// it has dot(n, −dir) ≤ 0.
-	leaving := func(n uint32) bool { return cones == nil || cones[n].mayFace(back, 0) }
+	bk := vec(back)
+	leaving := func(n uint32) bool { return cones == nil || cones[n].mayFace(bk, 0) }
 	// Nearer child first, so the first hits found prune the rest.
 	type entry = rayEntry
 	stack := &st.ray
-	sl := newSlab(origin, inv)
+	sl := newSlab(origin, vec(inv))
 	t0, ok := sl.hit(&h.nodes[0], best.Dist)
 	if !ok || !leaving(0) {
 		return best, false
@@ -130,8 +131,8 @@ type slab struct {
 	ox, oy, oz, ix, iy, iz float64
 }
 
-func newSlab(o, inv [3]float64) slab {
-	return slab{o[0], o[1], o[2], inv[0], inv[1], inv[2]}
+func newSlab(o, inv v64) slab {
+	return slab{o.x, o.y, o.z, inv.x, inv.y, inv.z}
 }
 
 // hit is the slab test on a node's box, for hits nearer than limit; it
@@ -171,12 +172,12 @@ func rayTriangle(o, d, a, b, c v64) (float64, bool) {
 	return t, t > 0
 }
 
-func boxDist2(p [3]float64, lo, hi [3]float32) float64 {
+func boxDist2(p v64, lo, hi [3]float32) float64 {
 	// Branch-free: the gap on each axis is the larger of the distances
 	// below the box and above it, or 0 inside.
-	dx := max(float64(lo[0])-p[0], p[0]-float64(hi[0]), 0)
-	dy := max(float64(lo[1])-p[1], p[1]-float64(hi[1]), 0)
-	dz := max(float64(lo[2])-p[2], p[2]-float64(hi[2]), 0)
+	dx := max(float64(lo[0])-p.x, p.x-float64(hi[0]), 0)
+	dy := max(float64(lo[1])-p.y, p.y-float64(hi[1]), 0)
+	dz := max(float64(lo[2])-p.z, p.z-float64(hi[2]), 0)
 	return dx*dx + dy*dy + dz*dz
 }
 
@@ -196,7 +197,7 @@ func closestOnTriangle(p, a, b, c v64) v64 {
 	vc := d1*d4 - d3*d2
 	if vc <= 0 && d1 >= 0 && d3 <= 0 {
 		v := d1 / (d1 - d3)
-		return v64{a[0] + v*ab[0], a[1] + v*ab[1], a[2] + v*ab[2]}
+		return v64{a.x + v*ab.x, a.y + v*ab.y, a.z + v*ab.z}
 	}
 	cp := sub(p, c)
 	d5, d6 := dot(ab, cp), dot(ac, cp)
@@ -206,24 +207,24 @@ func closestOnTriangle(p, a, b, c v64) v64 {
 	vb := d5*d2 - d1*d6
 	if vb <= 0 && d2 >= 0 && d6 <= 0 {
 		w := d2 / (d2 - d6)
-		return v64{a[0] + w*ac[0], a[1] + w*ac[1], a[2] + w*ac[2]}
+		return v64{a.x + w*ac.x, a.y + w*ac.y, a.z + w*ac.z}
 	}
 	va := d3*d6 - d5*d4
 	if va <= 0 && d4-d3 >= 0 && d5-d6 >= 0 {
 		w := (d4 - d3) / ((d4 - d3) + (d5 - d6))
 		bc := sub(c, b)
-		return v64{b[0] + w*bc[0], b[1] + w*bc[1], b[2] + w*bc[2]}
+		return v64{b.x + w*bc.x, b.y + w*bc.y, b.z + w*bc.z}
 	}
 	denom := 1 / (va + vb + vc)
 	v, w := vb*denom, vc*denom
-	return v64{a[0] + ab[0]*v + ac[0]*w, a[1] + ab[1]*v + ac[1]*w, a[2] + ab[2]*v + ac[2]*w}
+	return v64{a.x + ab.x*v + ac.x*w, a.y + ab.y*v + ac.y*w, a.z + ab.z*v + ac.z*w}
 }
 
 // normalCone bounds the unit normals of a node's triangles: each is within
 // the half-angle of axis. cosHalf/sinHalf are precomputed; wide (half-angle
 // ≥ 90°) cones never prune.
 type normalCone struct {
-	axis             [3]float64
+	axis             v64
 	cosHalf, sinHalf float64
 	wide             bool
 }
@@ -235,20 +236,20 @@ type normalCone struct {
 // cosine and sine follow from the sum formulas. A cone reaching 90° is wide
 // (mayFace always says yes), so only angles below 90° need be exact, and
 // every cosine is lowered by a hair to keep the bound on the safe side.
-func (h *BVH) NormalCones(normals [][3]float64) []normalCone {
+func (h *BVH) NormalCones(normals []v64) []normalCone {
 	const slack = 1e-12
 	cones := make([]normalCone, len(h.nodes))
 	for i := len(h.nodes) - 1; i >= 0; i-- { // children come after parents
 		nd := &h.nodes[i]
-		var sum [3]float64
+		var sum v64
 		if nd.count > 0 {
 			for _, t := range h.tris[nd.first : nd.first+nd.count] {
 				n := normals[t]
-				sum = v64{sum[0] + n[0], sum[1] + n[1], sum[2] + n[2]}
+				sum = v64{sum.x + n.x, sum.y + n.y, sum.z + n.z}
 			}
 		} else {
 			for _, c := range cones[nd.first : nd.first+2] {
-				sum = v64{sum[0] + c.axis[0], sum[1] + c.axis[1], sum[2] + c.axis[2]}
+				sum = v64{sum.x + c.axis.x, sum.y + c.axis.y, sum.z + c.axis.z}
 			}
 		}
 		l := norm(sum)
@@ -256,11 +257,11 @@ func (h *BVH) NormalCones(normals [][3]float64) []normalCone {
 			cones[i] = normalCone{wide: true}
 			continue
 		}
-		axis := v64{sum[0] / l, sum[1] / l, sum[2] / l}
+		axis := v64{sum.x / l, sum.y / l, sum.z / l}
 		cosHalf := 1.0
 		if nd.count > 0 {
 			for _, t := range h.tris[nd.first : nd.first+nd.count] {
-				if n := normals[t]; n != ([3]float64{}) {
+				if n := normals[t]; n != (v64{}) {
 					cosHalf = min(cosHalf, dot(axis, n))
 				}
 			}
@@ -286,7 +287,7 @@ func (h *BVH) NormalCones(normals [][3]float64) []normalCone {
 // normal in the cone is closer to dir than that. With a = angle(axis, dir)
 // and h the half-angle, the farthest normal is at a + h; it reaches the
 // limit when cos(a + h) = cos a·cos h − sin a·sin h ≤ maxDot.
-func (c *normalCone) mayFace(dir [3]float64, maxDot float64) bool {
+func (c *normalCone) mayFace(dir v64, maxDot float64) bool {
 	if c.wide {
 		return true
 	}
@@ -301,12 +302,12 @@ func (c *normalCone) mayFace(dir [3]float64, maxDot float64) bool {
 // maxDot, pruning whole nodes by their normal cones: the search for an
 // opposing wall skips the surface around the query that faces the same way.
 // Nil cones (and normals) lift the restriction.
-func (h *BVH) NearestFacing(m *Mesh, cones []normalCone, normals [][3]float64, p [3]float64, within2 float64, dir [3]float64, maxDot float64) (q [3]float64, tri uint32, dist2 float64, ok bool) {
+func (h *BVH) NearestFacing(m *Mesh, cones []normalCone, normals []v64, p v64, within2 float64, dir v64, maxDot float64) (q v64, tri uint32, dist2 float64, ok bool) {
 	var st traversal
 	return h.nearestFacing(&st, m, cones, normals, p, within2, dir, maxDot)
 }
 
-func (h *BVH) nearestFacing(st *traversal, m *Mesh, cones []normalCone, normals [][3]float64, p [3]float64, within2 float64, dir [3]float64, maxDot float64) (q [3]float64, tri uint32, dist2 float64, ok bool) {
+func (h *BVH) nearestFacing(st *traversal, m *Mesh, cones []normalCone, normals []v64, p v64, within2 float64, dir v64, maxDot float64) (q v64, tri uint32, dist2 float64, ok bool) {
 	dist2 = within2
 	facing := func(n uint32) bool { return cones == nil || cones[n].mayFace(dir, maxDot) }
 	if len(h.nodes) == 0 || !facing(0) {

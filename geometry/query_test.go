@@ -9,41 +9,41 @@ import (
 func TestRaycastAndNearest(t *testing.T) {
 	m := cube(Vec3{}, 10)
 	h := NewBVH(m)
-	hit, ok := h.Raycast(m, [3]float64{5, 5, 20}, [3]float64{0, 0, -1}, nil)
+	hit, ok := h.Raycast(m, v64{5, 5, 20}, v64{0, 0, -1}, nil)
 	if !ok || math.Abs(hit.Dist-10) > 1e-9 {
 		t.Errorf("down onto the top: %+v %v", hit, ok)
 	}
-	hit, ok = h.Raycast(m, [3]float64{5, 5, 5}, [3]float64{1, 0, 0}, nil)
+	hit, ok = h.Raycast(m, v64{5, 5, 5}, v64{1, 0, 0}, nil)
 	if !ok || math.Abs(hit.Dist-5) > 1e-9 {
 		t.Errorf("from inside to +x: %+v %v", hit, ok)
 	}
-	if _, ok := h.Raycast(m, [3]float64{5, 5, 20}, [3]float64{0, 0, 1}, nil); ok {
+	if _, ok := h.Raycast(m, v64{5, 5, 20}, v64{0, 0, 1}, nil); ok {
 		t.Error("ray away from the cube hit it")
 	}
 	// Nearest point facing any way (maxDot 2 accepts every normal).
-	normals := make([][3]float64, len(m.Triangles))
+	normals := make([]v64, len(m.Triangles))
 	for i := range m.Triangles {
 		n := m.normal(i)
-		normals[i] = [3]float64{float64(n[0]), float64(n[1]), float64(n[2])}
+		normals[i] = v64{float64(n[0]), float64(n[1]), float64(n[2])}
 	}
 	cones := h.NormalCones(normals)
-	up := [3]float64{0, 0, 1}
-	q, _, d2, ok := h.NearestFacing(m, cones, normals, [3]float64{5, 5, 13}, math.Inf(1), up, 2)
-	if !ok || math.Abs(d2-9) > 1e-9 || q[2] != 10 {
+	up := v64{0, 0, 1}
+	q, _, d2, ok := h.NearestFacing(m, cones, normals, v64{5, 5, 13}, math.Inf(1), up, 2)
+	if !ok || math.Abs(d2-9) > 1e-9 || q.z != 10 {
 		t.Errorf("nearest above the top: %v %v", q, d2)
 	}
 	var tri uint32
-	q, _, d2, _ = h.NearestFacing(m, cones, normals, [3]float64{12, 13, 5}, math.Inf(1), up, 2)
-	if math.Abs(d2-(4+9)) > 1e-9 || q != [3]float64{10, 10, 5} {
+	q, _, d2, _ = h.NearestFacing(m, cones, normals, v64{12, 13, 5}, math.Inf(1), up, 2)
+	if math.Abs(d2-(4+9)) > 1e-9 || q != (v64{10, 10, 5}) {
 		t.Errorf("nearest to an edge: %v %v", q, d2)
 	}
 	// Only surfaces facing down (the bottom): from inside, near the top.
-	q, tri, _, _ = h.NearestFacing(m, cones, normals, [3]float64{5, 5, 9}, math.Inf(1), up, -0.9)
-	if q[2] != 0 || normals[tri][2] > -0.9 {
+	q, tri, _, _ = h.NearestFacing(m, cones, normals, v64{5, 5, 9}, math.Inf(1), up, -0.9)
+	if q.z != 0 || normals[tri].z > -0.9 {
 		t.Errorf("facing filter ignored: %v", q)
 	}
 	// Nothing closer than the bound.
-	if _, _, _, ok := h.NearestFacing(m, cones, normals, [3]float64{5, 5, 13}, 4, up, 2); ok {
+	if _, _, _, ok := h.NearestFacing(m, cones, normals, v64{5, 5, 13}, 4, up, 2); ok {
 		t.Error("found a point farther than the bound")
 	}
 }
@@ -84,27 +84,28 @@ func TestBVHSAHMatchesMorton(t *testing.T) {
 				t.Fatalf("%s: triangle %d in %d leaves", name, tr, c)
 			}
 		}
-		normals := make([][3]float64, len(m.Triangles))
+		normals := make([]v64, len(m.Triangles))
 		for i := range m.Triangles {
 			n := m.normal(i)
-			normals[i] = [3]float64{float64(n[0]), float64(n[1]), float64(n[2])}
+			normals[i] = v64{float64(n[0]), float64(n[1]), float64(n[2])}
 		}
 		ca, cb := a.NormalCones(normals), b.NormalCones(normals)
 		lo, hi := m.Bounds()
 		rng := rand.New(rand.NewPCG(1, 2))
 		for range 2000 {
-			var p, d [3]float64
+			var pArr, dArr [3]float64
 			for k := range 3 {
-				p[k] = float64(lo[k]) + rng.Float64()*float64(hi[k]-lo[k])
-				d[k] = rng.NormFloat64()
+				pArr[k] = float64(lo[k]) + rng.Float64()*float64(hi[k]-lo[k])
+				dArr[k] = rng.NormFloat64()
 			}
+			p, d := vec(pArr), vec(dArr)
 			ha, oka := a.Raycast(m, p, d, nil)
 			hb, okb := b.Raycast(m, p, d, nil)
 			if oka != okb || ha.Dist != hb.Dist {
 				t.Fatalf("%s: ray from %v: Morton %v %v, SAH %v %v", name, p, ha, oka, hb, okb)
 			}
-			l := math.Sqrt(d[0]*d[0] + d[1]*d[1] + d[2]*d[2])
-			d = [3]float64{d[0] / l, d[1] / l, d[2] / l}
+			l := math.Sqrt(d.x*d.x + d.y*d.y + d.z*d.z)
+			d = v64{d.x / l, d.y / l, d.z / l}
 			_, _, da, oka := a.NearestFacing(m, ca, normals, p, math.Inf(1), d, -0.1)
 			_, _, db, okb := b.NearestFacing(m, cb, normals, p, math.Inf(1), d, -0.1)
 			if oka != okb || da != db {
@@ -120,10 +121,10 @@ func TestBVHSAHMatchesMorton(t *testing.T) {
 func TestRaycastLeavingOnSolids(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for name, m := range map[string]*Mesh{"extruder": readCorpusSTL(t, "prusa_extruder-body.stl"), "torus": torus(40, 24, 10, 3, 0.02, rng)} {
-		normals := make([][3]float64, len(m.Triangles))
+		normals := make([]v64, len(m.Triangles))
 		for i := range m.Triangles {
 			n := m.normal(i)
-			normals[i] = [3]float64{float64(n[0]), float64(n[1]), float64(n[2])}
+			normals[i] = v64{float64(n[0]), float64(n[1]), float64(n[2])}
 		}
 		for _, h := range []*BVH{NewBVH(m), NewBVHSAH(m)} {
 			cones := h.NormalCones(normals)
@@ -135,11 +136,12 @@ func TestRaycastLeavingOnSolids(t *testing.T) {
 				if u+v > 1 {
 					u, v = 1-u, 1-v
 				}
-				var p, d [3]float64
+				var pArr [3]float64
 				for k := range 3 {
-					p[k] = float64(a[k]) + u*float64(b[k]-a[k]) + v*float64(c[k]-a[k])
-					d[k] = -normals[tri][k]
+					pArr[k] = float64(a[k]) + u*float64(b[k]-a[k]) + v*float64(c[k]-a[k])
 				}
+				n := normals[tri]
+				p, d := vec(pArr), v64{-n.x, -n.y, -n.z}
 				want, okw := h.Raycast(m, p, d, func(tr uint32, dist float64) bool { return dist < 1e-6 || dot(normals[tr], d) <= 0 })
 				got, okg := h.RaycastLeaving(m, cones, normals, p, d, func(tr uint32, dist float64) bool { return dist < 1e-6 })
 				if okw != okg || okw && math.Abs(want.Dist-got.Dist) > 1e-9 {

@@ -201,13 +201,13 @@ func shellFacesInward(m *Mesh, shell []uint32) bool {
 	for _, t := range shell {
 		a, b, cc := m.Triangle(int(t))
 		for _, p := range []Vec3{a, b, cc} {
-			c[0] += float64(p[0])
-			c[1] += float64(p[1])
-			c[2] += float64(p[2])
+			c.x += float64(p[0])
+			c.y += float64(p[1])
+			c.z += float64(p[2])
 		}
 	}
 	k := 1 / float64(3*len(shell))
-	c = v64{c[0] * k, c[1] * k, c[2] * k}
+	c = v64{c.x * k, c.y * k, c.z * k}
 	var vol float64
 	for _, t := range shell {
 		a, b, cc := m.Triangle(int(t))

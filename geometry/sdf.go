@@ -220,7 +220,7 @@ func (g *sparseGrid) seed(ctx context.Context, m *Mesh) error {
 func (g *sparseGrid) columns(tg *triGeom, t int32, kmin, kmax int) {
 	a := 0
 	for k := 1; k < 3; k++ {
-		if math.Abs(tg.n[k]) > math.Abs(tg.n[a]) {
+		if math.Abs(tg.n.at(k)) > math.Abs(tg.n.at(a)) {
 			a = k
 		}
 	}
@@ -229,16 +229,16 @@ func (g *sparseGrid) columns(tg *triGeom, t int32, kmin, kmax int) {
 	n := g.dims()
 	var lo, hi [3]int
 	for k := range 3 {
-		lo[k] = max(0, int(math.Ceil((min(tg.a[k], tg.b[k], tg.c[k])-reach-g.org[k])/g.h)))
-		hi[k] = min(n[k]-1, int(math.Floor((max(tg.a[k], tg.b[k], tg.c[k])+reach-g.org[k])/g.h)))
+		lo[k] = max(0, int(math.Ceil((min(tg.a.at(k), tg.b.at(k), tg.c.at(k))-reach-g.org[k])/g.h)))
+		hi[k] = min(n[k]-1, int(math.Floor((max(tg.a.at(k), tg.b.at(k), tg.c.at(k))+reach-g.org[k])/g.h)))
 	}
 	lo[2], hi[2] = max(lo[2], kmin), min(hi[2], kmax)
 	// Outward unit normals and offsets of the projected edges.
-	corners := [3][2]float64{{tg.a[u], tg.a[v]}, {tg.b[u], tg.b[v]}, {tg.c[u], tg.c[v]}}
+	corners := [3][2]float64{{tg.a.at(u), tg.a.at(v)}, {tg.b.at(u), tg.b.at(v)}, {tg.c.at(u), tg.c.at(v)}}
 	var en [3][2]float64
 	var eo [3]float64
 	sign := 1.0
-	if tg.n[a] < 0 {
+	if tg.n.at(a) < 0 {
 		sign = -1
 	}
 	for e := range 3 {
@@ -251,7 +251,7 @@ func (g *sparseGrid) columns(tg *triGeom, t int32, kmin, kmax int) {
 		en[e] = [2]float64{nx / l, ny / l}
 		eo[e] = en[e][0]*p[0] + en[e][1]*p[1]
 	}
-	half := reach / math.Abs(tg.n[a])
+	half := reach / math.Abs(tg.n.at(a))
 	for iu := lo[u]; iu <= hi[u]; iu++ {
 		pu := g.org[u] + float64(iu)*g.h
 		for iv := lo[v]; iv <= hi[v]; iv++ {
@@ -260,7 +260,7 @@ func (g *sparseGrid) columns(tg *triGeom, t int32, kmin, kmax int) {
 				continue
 			}
 			// The plane's coordinate along a over this column.
-			pa := tg.a[a] - (tg.n[u]*(pu-tg.a[u])+tg.n[v]*(pv-tg.a[v]))/tg.n[a]
+			pa := tg.a.at(a) - (tg.n.at(u)*(pu-tg.a.at(u))+tg.n.at(v)*(pv-tg.a.at(v)))/tg.n.at(a)
 			ia0 := max(lo[a], int(math.Ceil((pa-half-g.org[a])/g.h)))
 			ia1 := min(hi[a], int(math.Floor((pa+half-g.org[a])/g.h)))
 			for ia := ia0; ia <= ia1; ia++ {
@@ -290,8 +290,8 @@ func (g *sparseGrid) rasterise(tg *triGeom, p, q, r v64, t int32, kmin, kmax, de
 	big := false
 	reach := seedReach * g.h
 	for k := range 3 {
-		mn := min(p[k], q[k], r[k])
-		mx := max(p[k], q[k], r[k])
+		mn := min(p.at(k), q.at(k), r.at(k))
+		mx := max(p.at(k), q.at(k), r.at(k))
 		lo[k] = int(math.Ceil((mn - reach - g.org[k]) / g.h))
 		hi[k] = int(math.Floor((mx + reach - g.org[k]) / g.h))
 		if hi[k]-lo[k] > 3 {
@@ -481,7 +481,7 @@ func newTriGeom(a, b, c v64) triGeom {
 	t := triGeom{a: a, b: b, c: c}
 	n := cross(sub(b, a), sub(c, a))
 	if l := norm(n); l > 0 {
-		t.n = v64{n[0] / l, n[1] / l, n[2] / l}
+		t.n = v64{n.x / l, n.y / l, n.z / l}
 		t.ed = [3]v64{sub(b, a), sub(c, b), sub(a, c)}
 		for k, e := range t.ed {
 			t.e[k] = cross(t.n, e)
@@ -517,7 +517,7 @@ func (t *triGeom) dist(p v64) float64 {
 // start to the segment e (inv = 1/|e|²).
 func segmentDist2(d, e v64, inv float64) float64 {
 	s := max(0, min(1, dot(d, e)*inv))
-	x := v64{d[0] - s*e[0], d[1] - s*e[1], d[2] - s*e[2]}
+	x := v64{d.x - s*e.x, d.y - s*e.y, d.z - s*e.z}
 	return dot(x, x)
 }
 
@@ -805,9 +805,16 @@ func (g *sparseGrid) extract(ctx context.Context) (*Mesh, error) {
 				va, vb := float64(val[ca]), float64(val[cb])
 				s := va / (va - vb)
 				p := g.centre(ai, aj, ak)
-				p[e/4] += s * g.h
+				switch d := s * g.h; e / 4 {
+				case 0:
+					p.x += d
+				case 1:
+					p.y += d
+				default:
+					p.z += d
+				}
 				id := uint32(len(out.Vertices))
-				out.Vertices = append(out.Vertices, Vec3{float32(p[0]), float32(p[1]), float32(p[2])})
+				out.Vertices = append(out.Vertices, Vec3{float32(p.x), float32(p.y), float32(p.z)})
 				verts[key] = id
 				return id
 			}

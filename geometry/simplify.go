@@ -254,8 +254,8 @@ const (
 type quadric [10]float64 // a2 ab ac ad b2 bc bd c2 cd d2
 
 func planeQuadric(n v64, d, w float64) quadric {
-	return quadric{w * n[0] * n[0], w * n[0] * n[1], w * n[0] * n[2], w * n[0] * d,
-		w * n[1] * n[1], w * n[1] * n[2], w * n[1] * d, w * n[2] * n[2], w * n[2] * d, w * d * d}
+	return quadric{w * n.x * n.x, w * n.x * n.y, w * n.x * n.z, w * n.x * d,
+		w * n.y * n.y, w * n.y * n.z, w * n.y * d, w * n.z * n.z, w * n.z * d, w * d * d}
 }
 
 func (q *quadric) add(o *quadric) {
@@ -265,7 +265,7 @@ func (q *quadric) add(o *quadric) {
 }
 
 func (q *quadric) eval(p v64) float64 {
-	x, y, z := p[0], p[1], p[2]
+	x, y, z := p.x, p.y, p.z
 	return q[0]*x*x + 2*q[1]*x*y + 2*q[2]*x*z + 2*q[3]*x + q[4]*y*y + 2*q[5]*y*z + 2*q[6]*y + q[7]*z*z + 2*q[8]*z + q[9]
 }
 
@@ -433,10 +433,10 @@ func newSimplifier(ctx context.Context, m *Mesh, opt SimplifyOptions) *simplifie
 			n := cross(sub(b, a), sub(c, a))
 			area2 := norm(n)
 			if area2 > 0 {
-				n = v64{n[0] / area2, n[1] / area2, n[2] / area2}
+				n = v64{n.x / area2, n.y / area2, n.z / area2}
 			}
 			s.f[i].n = n
-			s.origN[i] = [3]float32{float32(n[0]), float32(n[1]), float32(n[2])}
+			s.origN[i] = [3]float32{float32(n.x), float32(n.y), float32(n.z)}
 			s.f[i].cone = s.sampleCone(int32(i))
 			s.f[i].dev = float32(area2 / 2)               // for the quadrics below; reset there
 			s.f[i].head, s.f[i].tail = int32(i), int32(i) // each facet carries its own sample
@@ -535,7 +535,7 @@ func (s *simplifier) classifyEdge(v int32, uses []edgeAt, out int) {
 		edge := sub(s.pos[uses[0].w], a)
 		pn := cross(edge, s.f[uses[0].f].n)
 		if l := norm(pn); l > 0 {
-			pn = v64{pn[0] / l, pn[1] / l, pn[2] / l}
+			pn = v64{pn.x / l, pn.y / l, pn.z / l}
 			q := planeQuadric(pn, -dot(pn, a), 4*math.Sqrt(dot(edge, edge)))
 			s.quad[v].add(&q)
 		}
@@ -1078,7 +1078,7 @@ func (s *simplifier) collapse(v, u int32) bool {
 		if l == 0 {
 			return false
 		}
-		n = v64{n[0] / l, n[1] / l, n[2] / l}
+		n = v64{n.x / l, n.y / l, n.z / l}
 		if dot(n, s.f[f].n) < 0 {
 			return false // flipped
 		}
@@ -1306,7 +1306,7 @@ func (s *simplifier) place(smp, from, v, u int32, p v64) int32 {
 	}
 	cands = append(cands, s.uFaces...)
 	s.cands = cands
-	centroid := v64{(a[0] + b[0] + c[0]) / 3, (a[1] + b[1] + c[1]) / 3, (a[2] + b[2] + c[2]) / 3}
+	centroid := v64{(a.x + b.x + c.x) / 3, (a.y + b.y + c.y) / 3, (a.z + b.z + c.z) / 3}
 	home := int32(-1)
 	for _, f := range cands {
 		if (degenerate || dot(n, normalOf(f)) >= s.cosMax) && near(centroid, f) {
@@ -1355,7 +1355,7 @@ func (s *simplifier) coveredBy(t [3]int32, v int32, p v64) bool {
 	return true
 }
 
-func mid(a, b v64) v64 { return v64{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2} }
+func mid(a, b v64) v64 { return v64{(a.x + b.x) / 2, (a.y + b.y) / 2, (a.z + b.z) / 2} }
 
 // facetPoints are the points where a new facet must be near the input: a
 // barycentric grid with 4 subdivisions per edge, less the corners (which
@@ -1365,7 +1365,7 @@ func facetPoints(a, b, c v64) [12]v64 {
 	at := func(i, j int) v64 {
 		u, v := float64(i)/4, float64(j)/4
 		w := 1 - u - v
-		return v64{w*a[0] + u*b[0] + v*c[0], w*a[1] + u*b[1] + v*c[1], w*a[2] + u*b[2] + v*c[2]}
+		return v64{w*a.x + u*b.x + v*c.x, w*a.y + u*b.y + v*c.y, w*a.z + u*b.z + v*c.z}
 	}
 	return [12]v64{at(1, 1), at(2, 1), at(1, 2), at(2, 0), at(0, 2), at(2, 2),
 		at(1, 0), at(3, 0), at(0, 1), at(0, 3), at(3, 1), at(1, 3)}
@@ -1374,7 +1374,7 @@ func facetPoints(a, b, c v64) [12]v64 {
 func (s *simplifier) nearInput(pt v64) bool {
 	within := func(smp int32) bool {
 		sp := &s.origS[smp]
-		dx, dy, dz := pt[0]-float64(sp[0]), pt[1]-float64(sp[1]), pt[2]-float64(sp[2])
+		dx, dy, dz := pt.x-float64(sp[0]), pt.y-float64(sp[1]), pt.z-float64(sp[2])
 		if r := math.Sqrt(dx*dx+dy*dy+dz*dz) - float64(sp[3]); r > 0 && r*r > s.eps2 {
 			return false // the facet's bounding sphere is too far
 		}
@@ -1428,7 +1428,7 @@ func (s *simplifier) result() *Mesh {
 			if remap[v] < 0 {
 				remap[v] = int32(len(out.Vertices))
 				p := s.pos[v]
-				out.Vertices = append(out.Vertices, Vec3{float32(p[0]), float32(p[1]), float32(p[2])})
+				out.Vertices = append(out.Vertices, Vec3{float32(p.x), float32(p.y), float32(p.z)})
 			}
 			nt[k] = uint32(remap[v])
 		}
@@ -1476,8 +1476,9 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 	// took one core a quarter longer than the other), and the cores share
 	// the worst distance found, so each skips what another has shown.
 	const chunk = 1 << 12
-	nv, nf := len(s.pos), len(s.f)
-	vc, fc := (nv+chunk-1)/chunk, (nf+chunk-1)/chunk
+	abs := 1e-6 * diagonal(in)
+	nv, nf, ni := len(s.pos), len(s.f), len(s.orig)
+	vc, fc, ic := (nv+chunk-1)/chunk, (nf+chunk-1)/chunk, (ni+chunk-1)/chunk
 	var next atomic.Int64
 	var shared atomic.Uint64 // math.Float64bits of the worst distance (non-negative: ordered as the floats)
 	var wg sync.WaitGroup
@@ -1486,13 +1487,18 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 		go func() {
 			defer wg.Done()
 			m := &measurer{s: s, in: in, out: out, inBVH: inBVH, outBVH: outBVH, owner: owner, star: star, outStar: s.adj, minCos: 1, last: -1}
-			for c := int(next.Add(1) - 1); c < vc+fc && ctx.Err() == nil; c = int(next.Add(1) - 1) {
+			m.cells = cellRefiner{b: out, h: outBVH, rel: inFacetRel, abs: abs, settle: s.hard, maxDepth: inFacetDepth}
+			for c := int(next.Add(1) - 1); c < vc+fc+ic && ctx.Err() == nil; c = int(next.Add(1) - 1) {
 				m.worst = max(m.worst, math.Float64frombits(shared.Load()))
-				if c < vc {
+				switch {
+				case c < vc:
 					m.vertices(ctx, c*chunk, min((c+1)*chunk, nv))
-				} else {
+				case c < vc+fc:
 					c -= vc
 					m.facets(ctx, c*chunk, min((c+1)*chunk, nf))
+				default:
+					c -= vc + fc
+					m.inFacets(ctx, c*chunk, min((c+1)*chunk, ni))
 				}
 				raiseShared(&shared, m.worst)
 			}
@@ -1526,6 +1532,8 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 // where a full grid of 8 on every facet found 0.0371), for a few
 // hundred facets refined.
 const (
+	inFacetRel   = 0.002
+	inFacetDepth = 6
 	measureBand  = 0.75
 	refineFacets = 256
 	refineGrid   = 8
@@ -1555,7 +1563,7 @@ func (s *simplifier) peaks(ctx context.Context, in *Mesh, inBVH *BVH, near []nea
 	at := func(t [3]int32, u, v float64) v64 {
 		a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
 		w := 1 - u - v
-		return v64{u*a[0] + v*b[0] + w*c[0], u*a[1] + v*b[1] + w*c[1], u*a[2] + v*b[2] + w*c[2]}
+		return v64{u*a.x + v*b.x + w*c.x, u*a.y + v*b.y + w*c.y, u*a.z + v*b.z + w*c.z}
 	}
 	dist := func(p v64) float64 {
 		d2, _ := inBVH.Nearest(in, p, math.Inf(1))
@@ -1697,6 +1705,8 @@ type measurer struct {
 	last          int32      // the input facet that was near the last point
 	worst, minCos float64
 	near          []nearPeak // output facets near a peak (see measureBand)
+	cells         cellRefiner
+	cover         []coverPiece
 }
 
 // vertices measures input vertices lo..hi against the output.
@@ -1734,6 +1744,31 @@ outer:
 	}
 }
 
+// inFacets measures the insides of input facets lo..hi against the
+// output. The distance to one output facet is convex, so an input facet
+// whose corners are all within the worst distance of the facet it is
+// attached to, or of one around that one's corners, is no farther
+// anywhere; the others are refined by DeviationBounds' branch and bound.
+func (m *measurer) inFacets(ctx context.Context, lo, hi int) {
+	s := m.s
+	raise := func(d float64) float64 {
+		m.worst = max(m.worst, d)
+		return m.worst
+	}
+	lim2 := s.hard * s.hard
+	for g := lo; g < hi; g++ {
+		if g&1023 == 0 && ctx.Err() != nil {
+			return
+		}
+		o := s.orig[g]
+		A, B, C := s.pos[o[0]], s.pos[o[1]], s.pos[o[2]]
+		if m.covered(A, B, C, m.owner[g], lim2) {
+			continue
+		}
+		m.cells.refine(A, B, C, raise)
+	}
+}
+
 // facets measures the live facets among lo..hi against the input (the
 // points inside each facet, and those on each edge by the lower-numbered
 // facet on it), and their attached input normals against theirs.
@@ -1751,11 +1786,11 @@ func (m *measurer) facets(ctx context.Context, lo, hi int) {
 		fn := s.f[f].n
 		for smp := s.f[f].head; smp >= 0; smp = s.next[smp] {
 			if n := s.origN[smp]; n[0]*n[0]+n[1]*n[1]+n[2]*n[2] > 0.5 { // degenerate input facets have no normal
-				m.minCos = min(m.minCos, float64(n[0])*fn[0]+float64(n[1])*fn[1]+float64(n[2])*fn[2])
+				m.minCos = min(m.minCos, float64(n[0])*fn.x+float64(n[1])*fn.y+float64(n[2])*fn.z)
 			}
 		}
 		x, y, z := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
-		if d := m.point(v64{(x[0] + y[0] + z[0]) / 3, (x[1] + y[1] + z[1]) / 3, (x[2] + y[2] + z[2]) / 3}, t, int32(f)); d >= 0 {
+		if d := m.point(v64{(x.x + y.x + z.x) / 3, (x.y + y.y + z.y) / 3, (x.z + y.z + z.z) / 3}, t, int32(f)); d >= 0 {
 			m.near = append(m.near, nearPeak{int32(f), d})
 		}
 		for k := range 3 {
@@ -1773,7 +1808,7 @@ func (m *measurer) facets(ctx context.Context, lo, hi int) {
 			}
 			pa, pb := s.pos[a], s.pos[b]
 			for _, w := range [2]float64{1.0 / 3, 2.0 / 3} {
-				pt := v64{pa[0] + w*(pb[0]-pa[0]), pa[1] + w*(pb[1]-pa[1]), pa[2] + w*(pb[2]-pa[2])}
+				pt := v64{pa.x + w*(pb.x-pa.x), pa.y + w*(pb.y-pa.y), pa.z + w*(pb.z-pa.z)}
 				on := append(across, int32(f)) // the facets on the edge
 				if d := m.point(pt, [3]int32{a, b, -1}, on...); d >= 0 {
 					for _, g := range on {
@@ -1853,7 +1888,7 @@ func (m *measurer) aroundWithin(c uint32, pt v64, w2 float64) bool {
 // sampleWithin says whether input facet smp is closer to p than sqrt(w2).
 func (s *simplifier) sampleWithin(smp int32, p v64, w2 float64) bool {
 	if sp := &s.origS[smp]; true {
-		dx, dy, dz := p[0]-float64(sp[0]), p[1]-float64(sp[1]), p[2]-float64(sp[2])
+		dx, dy, dz := p.x-float64(sp[0]), p.y-float64(sp[1]), p.z-float64(sp[2])
 		if r := float64(sp[3]); dx*dx+dy*dy+dz*dz > w2+2*r*math.Sqrt(w2)+r*r {
 			return false // outside the bounding sphere grown by sqrt(w2)
 		}

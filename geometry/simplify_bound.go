@@ -31,7 +31,7 @@ func (c cone) half() float64 { return float64(c[0]) }
 func (c cone) axis() v64     { return v64{float64(c[1]), float64(c[2]), float64(c[3])} }
 
 func makeCone(axis v64, half float64) cone {
-	return cone{float32(half), float32(axis[0]), float32(axis[1]), float32(axis[2])}
+	return cone{float32(half), float32(axis.x), float32(axis.y), float32(axis.z)}
 }
 
 // up32 rounds a non-negative bound up to a float32 that is not below it.
@@ -70,11 +70,11 @@ func unionCone(a, b cone) cone {
 		return makeCone(aa, math.Pi)
 	}
 	// Rotate a's axis towards b's by h - a.half.
-	perp := v64{(ba[0] - aa[0]*c) / st, (ba[1] - aa[1]*c) / st, (ba[2] - aa[2]*c) / st}
+	perp := v64{(ba.x - aa.x*c) / st, (ba.y - aa.y*c) / st, (ba.z - aa.z*c) / st}
 	sp, cp := math.Sincos(h - a.half())
-	ax := v64{aa[0]*cp + perp[0]*sp, aa[1]*cp + perp[1]*sp, aa[2]*cp + perp[2]*sp}
+	ax := v64{aa.x*cp + perp.x*sp, aa.y*cp + perp.y*sp, aa.z*cp + perp.z*sp}
 	if l := norm(ax); l > 0 {
-		ax = v64{ax[0] / l, ax[1] / l, ax[2] / l}
+		ax = v64{ax.x / l, ax.y / l, ax.z / l}
 	}
 	return makeCone(ax, h+slack)
 }
@@ -105,7 +105,7 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 		t := s.f[f].t
 		a, b, cc := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
 		n := cross(sub(b, a), sub(cc, a))
-		n0 = v64{n0[0] + n[0], n0[1] + n[1], n0[2] + n[2]}
+		n0 = v64{n0.x + n.x, n0.y + n.y, n0.z + n.z}
 		dev = max(dev, float64(s.f[f].dev))
 	}
 	l := norm(n0)
@@ -116,7 +116,7 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 		s.overBound = true
 		return false
 	}
-	n0 = v64{n0[0] / l, n0[1] / l, n0[2] / l}
+	n0 = v64{n0.x / l, n0.y / l, n0.z / l}
 	const facing = 1e-3
 	for _, f := range s.ring {
 		if dot(s.f[f].n, n0) <= facing {
@@ -165,7 +165,7 @@ func (s *simplifier) fitsVertical(v, u int32) bool {
 		e1 = cross(n0, v64{0, 1, 0})
 	}
 	l = norm(e1)
-	e1 = v64{e1[0] / l, e1[1] / l, e1[2] / l}
+	e1 = v64{e1.x / l, e1.y / l, e1.z / l}
 	e2 := cross(n0, e1)
 	proj := func(p v64) planePoint { return planePoint{dot(p, e1), dot(p, e2), dot(p, n0)} }
 	V, U := proj(pv), proj(pu)
@@ -410,7 +410,7 @@ func (s *simplifier) conesByOverlap(v int32, V, U planePoint, at func(int32) pla
 // its normals do not).
 func (s *simplifier) samplesFacing(f int32, n v64) bool {
 	for smp := s.f[f].head; smp >= 0; smp = s.next[smp] {
-		if m := s.origN[smp]; m[0]*m[0]+m[1]*m[1]+m[2]*m[2] > 0.5 && float64(m[0])*n[0]+float64(m[1])*n[1]+float64(m[2])*n[2] < s.cosMax-1e-9 {
+		if m := s.origN[smp]; m[0]*m[0]+m[1]*m[1]+m[2]*m[2] > 0.5 && float64(m[0])*n.x+float64(m[1])*n.y+float64(m[2])*n.z < s.cosMax-1e-9 {
 			return false
 		}
 	}
@@ -472,9 +472,9 @@ func sphereOf(pos []v64, orig [][3]uint32) [][4]float32 {
 	out := make([][4]float32, len(orig))
 	for i, t := range orig {
 		a, b, c := pos[t[0]], pos[t[1]], pos[t[2]]
-		cen := v64{(a[0] + b[0] + c[0]) / 3, (a[1] + b[1] + c[1]) / 3, (a[2] + b[2] + c[2]) / 3}
+		cen := v64{(a.x + b.x + c.x) / 3, (a.y + b.y + c.y) / 3, (a.z + b.z + c.z) / 3}
 		r := math.Sqrt(max(dist2(cen, a), dist2(cen, b), dist2(cen, c)))
-		out[i] = [4]float32{float32(cen[0]), float32(cen[1]), float32(cen[2]), float32(r*(1+1e-6) + 1e-9)}
+		out[i] = [4]float32{float32(cen.x), float32(cen.y), float32(cen.z), float32(r*(1+1e-6) + 1e-9)}
 	}
 	return out
 }

@@ -35,14 +35,14 @@ func (s *simplifier) fanDir(w int32) [3]int16 {
 	for _, f := range s.adj.of(w) {
 		if t := s.f[f].t; t[0] >= 0 && has(t, w) {
 			n := s.f[f].n
-			d = v64{d[0] + n[0], d[1] + n[1], d[2] + n[2]}
+			d = v64{d.x + n.x, d.y + n.y, d.z + n.z}
 		}
 	}
 	l := norm(d)
 	if l == 0 {
 		return [3]int16{}
 	}
-	code := encodeDir(v64{d[0] / l, d[1] / l, d[2] / l})
+	code := encodeDir(v64{d.x / l, d.y / l, d.z / l})
 	wc := s.windings(w, decodeDir(code))
 	for _, f := range s.adj.of(w) {
 		if t := s.f[f].t; t[0] >= 0 && has(t, w) && !wc.add(s, t, s.f[f].n) {
@@ -66,7 +66,7 @@ type vertexState struct {
 // zero. Only decodeDir's value is ever used, so the rounding costs no
 // exactness.
 func encodeDir(d v64) [3]int16 {
-	return [3]int16{int16(math.Round(d[0] * 32767)), int16(math.Round(d[1] * 32767)), int16(math.Round(d[2] * 32767))}
+	return [3]int16{int16(math.Round(d.x * 32767)), int16(math.Round(d.y * 32767)), int16(math.Round(d.z * 32767))}
 }
 
 // decodeDir returns the vector (within 1e-4 of unit length) encodeDir
@@ -403,7 +403,7 @@ type boxedFacet struct {
 func (s *simplifier) facetBox(t [3]int32) box {
 	var b box
 	for k := range 3 {
-		x, y, z := s.pos[t[0]][k], s.pos[t[1]][k], s.pos[t[2]][k]
+		x, y, z := s.pos[t[0]].at(k), s.pos[t[1]].at(k), s.pos[t[2]].at(k)
 		b.min[k], b.max[k] = float32(min(x, y, z)), float32(max(x, y, z))
 	}
 	return b

@@ -154,10 +154,10 @@ func (s *simplifier) worker(r int) *simplifier {
 func (s *simplifier) slabsOf(k int, lists [][]cand, limit float32) []uint8 {
 	const bins = 4096
 	if s.binOf == nil {
-		lo, hi := s.pos[0], s.pos[0]
+		lo, hi := s.pos[0].arr(), s.pos[0].arr()
 		for _, p := range s.pos {
 			for a := range 3 {
-				lo[a], hi[a] = min(lo[a], p[a]), max(hi[a], p[a])
+				lo[a], hi[a] = min(lo[a], p.at(a)), max(hi[a], p.at(a))
 			}
 		}
 		axis := 0
@@ -169,7 +169,7 @@ func (s *simplifier) slabsOf(k int, lists [][]cand, limit float32) []uint8 {
 		scale := bins / max(hi[axis]-lo[axis], 1e-300) * (1 - 1e-9)
 		s.binOf = make([]uint16, len(s.pos))
 		for v, p := range s.pos {
-			s.binOf[v] = uint16(min(int((p[axis]-lo[axis])*scale), bins-1))
+			s.binOf[v] = uint16(min(int((p.at(axis)-lo[axis])*scale), bins-1))
 		}
 	}
 	var hist [bins]int

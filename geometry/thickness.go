@@ -51,7 +51,7 @@ func WallThickness(ctx context.Context, m *Mesh, samples int, maxBall float64, p
 			built <- NewBVH(m)
 		}
 	}()
-	normals := make([][3]float64, len(m.Triangles))
+	normals := make([]v64, len(m.Triangles))
 	areas := make([]float64, len(m.Triangles))
 	var total float64
 	for i := range m.Triangles {
@@ -61,7 +61,7 @@ func WallThickness(ctx context.Context, m *Mesh, samples int, maxBall float64, p
 		areas[i] = l / 2
 		total += areas[i]
 		if l > 0 {
-			normals[i] = v64{n[0] / l, n[1] / l, n[2] / l}
+			normals[i] = v64{n.x / l, n.y / l, n.z / l}
 		}
 	}
 	lo, hi := m.Bounds()
@@ -138,7 +138,7 @@ func stratify(m *Mesh, areas []float64, total float64, n int) []ThicknessSample 
 			pa, pb, pc := to64(A), to64(B), to64(C)
 			var p [3]float64
 			for k := range 3 {
-				p[k] = pa[k] + u*(pb[k]-pa[k]) + v*(pc[k]-pa[k])
+				p[k] = pa.at(k) + u*(pb.at(k)-pa.at(k)) + v*(pc.at(k)-pa.at(k))
 			}
 			out = append(out, ThicknessSample{Tri: uint32(t), P: p})
 			next += step
@@ -149,13 +149,13 @@ func stratify(m *Mesh, areas []float64, total float64, n int) []ThicknessSample 
 }
 
 // measure combines the inward ray and the tangent ball at one sample.
-func measure(st *traversal, m *Mesh, bvh *BVH, cones []normalCone, normals [][3]float64, s *ThicknessSample, eps, diag, maxBall float64) float64 {
-	n := normals[s.Tri]
-	if n == ([3]float64{}) {
+func measure(st *traversal, m *Mesh, bvh *BVH, cones []normalCone, normals []v64, s *ThicknessSample, eps, diag, maxBall float64) float64 {
+	n, P := normals[s.Tri], vec(s.P)
+	if n == (v64{}) {
 		return math.NaN()
 	}
-	dir := v64{-n[0], -n[1], -n[2]}
-	hit, ok := bvh.raycast(st, m, cones, normals, s.P, dir, func(t uint32, d float64) bool { return d < eps })
+	dir := v64{-n.x, -n.y, -n.z}
+	hit, ok := bvh.raycast(st, m, cones, normals, P, dir, func(t uint32, d float64) bool { return d < eps })
 	r := math.Min(diag, maxBall)
 	if ok {
 		r = math.Min(hit.Dist/2, maxBall)
@@ -163,14 +163,14 @@ func measure(st *traversal, m *Mesh, bvh *BVH, cones []normalCone, normals [][3]
 	capped := !ok || hit.Dist/2 > maxBall
 	found := ok
 	for range 16 {
-		c := v64{s.P[0] - n[0]*r, s.P[1] - n[1]*r, s.P[2] - n[2]*r}
+		c := v64{P.x - n.x*r, P.y - n.y*r, P.z - n.z*r}
 		// Only opposing surfaces inside the ball matter (normals > ~95.7° apart).
 		q, _, _, qok := bvh.nearestFacing(st, m, cones, normals, c, r*r*(1-1e-9), n, -0.1)
 		if !qok {
 			break
 		}
 		found = true
-		pq := sub(s.P, q)
+		pq := sub(P, q)
 		den := 2 * dot(pq, n)
 		if den <= 1e-12*diag {
 			break

@@ -300,8 +300,8 @@ func (g *sparseGrid) capsule(p, q v64, rb float64) {
 	n := g.dims()
 	var lo, hi [3]int
 	for k := range 3 {
-		lo[k] = max(0, int(math.Floor((min(p[k], q[k])-rb-g.org[k])/g.h))-2)
-		hi[k] = min(n[k]-1, int(math.Ceil((max(p[k], q[k])+rb-g.org[k])/g.h))+2)
+		lo[k] = max(0, int(math.Floor((min(p.at(k), q.at(k))-rb-g.org[k])/g.h))-2)
+		hi[k] = min(n[k]-1, int(math.Ceil((max(p.at(k), q.at(k))+rb-g.org[k])/g.h))+2)
 	}
 	pq := sub(q, p)
 	l2 := dot(pq, pq)
@@ -313,7 +313,7 @@ func (g *sparseGrid) capsule(p, q v64, rb float64) {
 				if l2 > 0 {
 					t = min(1, max(0, dot(sub(c, p), pq)/l2))
 				}
-				d := sub(c, v64{p[0] + t*pq[0], p[1] + t*pq[1], p[2] + t*pq[2]})
+				d := sub(c, v64{p.x + t*pq.x, p.y + t*pq.y, p.z + t*pq.z})
 				v := float32(math.Sqrt(dot(d, d)) - rb)
 				bi, off := g.locate(x, y, z)
 				b := g.blocks[bi]

@@ -185,7 +185,7 @@ func TestTriGeomDistIsExact(t *testing.T) {
 	for i := range 20000 {
 		a, b, c := pt(10), pt(10), pt(10)
 		if i%3 == 0 { // a sliver: c near the segment ab
-			c = v64{a[0] + 0.5*(b[0]-a[0]) + 1e-3*rng.Float64(), a[1] + 0.5*(b[1]-a[1]), a[2] + 0.5*(b[2]-a[2])}
+			c = v64{a.x + 0.5*(b.x-a.x) + 1e-3*rng.Float64(), a.y + 0.5*(b.y-a.y), a.z + 0.5*(b.z-a.z)}
 		}
 		tg := newTriGeom(a, b, c)
 		p := pt(30)

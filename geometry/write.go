@@ -49,7 +49,7 @@ func (m *Mesh) normal(i int) Vec3 {
 	if l == 0 {
 		return Vec3{}
 	}
-	return Vec3{float32(n[0] / l), float32(n[1] / l), float32(n[2] / l)}
+	return Vec3{float32(n.x / l), float32(n.y / l), float32(n.z / l)}
 }
 
 // WriteSTLBinary writes binary STL with recomputed facet normals. The
