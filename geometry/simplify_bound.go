@@ -23,12 +23,12 @@ import (
 
 // cone is an axis and a half-angle in radians; a negative half-angle is
 // the empty cone (no input normal yet, or only degenerate facets).
-type cone [4]float32
+type cone struct{ h, x, y, z float32 }
 
 var emptyCone = cone{-1, 0, 0, 0}
 
-func (c cone) half() float64 { return float64(c[0]) }
-func (c cone) axis() v64     { return v64{float64(c[1]), float64(c[2]), float64(c[3])} }
+func (c cone) half() float64 { return float64(c.h) }
+func (c cone) axis() v64     { return v64{float64(c.x), float64(c.y), float64(c.z)} }
 
 func makeCone(axis v64, half float64) cone {
 	return cone{float32(half), float32(axis.x), float32(axis.y), float32(axis.z)}
