@@ -108,10 +108,8 @@ func trianglesCross64(A, B, C, D, E, F v64) bool {
 	if l2s == 0 {
 		return false // degenerate triangles cross nothing
 	}
-	du := [3]float64{dot(n2, sub(A, D)), dot(n2, sub(B, D)), dot(n2, sub(C, D))}
-	pre := du
-	snap(&pre, 1e-18*max(dot(de, de), dot(df, df))*l2s)
-	if pre != [3]float64{} && !straddles(pre) {
+	du := v64{dot(n2, sub(A, D)), dot(n2, sub(B, D)), dot(n2, sub(C, D))}
+	if pre := snap(du, 1e-18*max(dot(de, de), dot(df, df))*l2s); pre != (v64{}) && !straddles(pre) {
 		return false
 	}
 	ab, ac := sub(B, A), sub(C, A)
@@ -123,8 +121,8 @@ func trianglesCross64(A, B, C, D, E, F v64) bool {
 	// tol = 1e-9 × the longest edge, compared squared: a distance to a plane
 	// with normal n is dot(n, p−q)/|n|, so |d| < tol ⇔ dot² < tol²·|n|².
 	tol2 := 1e-18 * max(dot(ab, ab), dot(ac, ac), dot(de, de), dot(df, df))
-	snap(&du, tol2*l2s)
-	if du == [3]float64{} {
+	du = snap(du, tol2*l2s)
+	if du == (v64{}) {
 		return coplanarOverlap(n1, [3]v64{A, B, C}, [3]v64{D, E, F}, math.Sqrt(tol2))
 	}
 	// A proper crossing needs each triangle to have corners strictly on both
@@ -133,8 +131,7 @@ func trianglesCross64(A, B, C, D, E, F v64) bool {
 	if !straddles(du) {
 		return false
 	}
-	dv := [3]float64{dot(n1, sub(D, A)), dot(n1, sub(E, A)), dot(n1, sub(F, A))}
-	snap(&dv, tol2*l1s)
+	dv := snap(v64{dot(n1, sub(D, A)), dot(n1, sub(E, A)), dot(n1, sub(F, A))}, tol2*l1s)
 	if !straddles(dv) {
 		return false
 	}
@@ -146,8 +143,8 @@ func trianglesCross64(A, B, C, D, E, F v64) bool {
 			ax = k
 		}
 	}
-	lo1, hi1, ok1 := interval([3]float64{A.at(ax), B.at(ax), C.at(ax)}, du)
-	lo2, hi2, ok2 := interval([3]float64{D.at(ax), E.at(ax), F.at(ax)}, dv)
+	lo1, hi1, ok1 := interval(v64{A.at(ax), B.at(ax), C.at(ax)}, du)
+	lo2, hi2, ok2 := interval(v64{D.at(ax), E.at(ax), F.at(ax)}, dv)
 	if !ok1 || !ok2 {
 		return false
 	}
@@ -156,31 +153,38 @@ func trianglesCross64(A, B, C, D, E, F v64) bool {
 	return min(hi1, hi2)-max(lo1, lo2) > t
 }
 
-// snap sets distances whose square is below lim to exactly zero.
-func snap(d *[3]float64, lim float64) {
-	for i := range d {
-		if d[i]*d[i] < lim {
-			d[i] = 0
-		}
+// snap sets the three plane distances in d whose square is below lim to
+// exactly zero.
+func snap(d v64, lim float64) v64 {
+	if d.x*d.x < lim {
+		d.x = 0
 	}
+	if d.y*d.y < lim {
+		d.y = 0
+	}
+	if d.z*d.z < lim {
+		d.z = 0
+	}
+	return d
 }
 
 // straddles reports distances strictly on both sides of a plane.
-func straddles(d [3]float64) bool {
-	return (d[0] > 0 || d[1] > 0 || d[2] > 0) && (d[0] < 0 || d[1] < 0 || d[2] < 0)
+func straddles(d v64) bool {
+	return (d.x > 0 || d.y > 0 || d.z > 0) && (d.x < 0 || d.y < 0 || d.z < 0)
 }
 
 // interval returns where the triangle (corner projections p, plane
 // distances d) meets the other plane, as an interval of the projection.
-func interval(p, d [3]float64) (lo, hi float64, ok bool) {
+func interval(p, d v64) (lo, hi float64, ok bool) {
 	var pts []float64
 	for i := range 3 {
 		j := (i + 1) % 3
-		if d[i] == 0 {
-			pts = append(pts, p[i])
+		di, dj, pi, pj := d.at(i), d.at(j), p.at(i), p.at(j)
+		if di == 0 {
+			pts = append(pts, pi)
 		}
-		if (d[i] < 0 && d[j] > 0) || (d[i] > 0 && d[j] < 0) {
-			pts = append(pts, p[i]+(p[j]-p[i])*d[i]/(d[i]-d[j]))
+		if (di < 0 && dj > 0) || (di > 0 && dj < 0) {
+			pts = append(pts, pi+(pj-pi)*di/(di-dj))
 		}
 	}
 	if len(pts) == 0 {

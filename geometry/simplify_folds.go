@@ -376,7 +376,8 @@ func (s *simplifier) crossesNearby(v, u int32) bool {
 		if !overlaps(&gb.min, &gb.max, &all.min, &all.max) {
 			continue
 		}
-		for _, m := range s.movedBox {
+		for i := range s.movedBox {
+			m := &s.movedBox[i]
 			tf := m.t
 			if has(tf, tg[0]) || has(tf, tg[1]) || has(tf, tg[2]) {
 				continue // around a shared corner: folds has ruled it out
@@ -401,12 +402,11 @@ type boxedFacet struct {
 // facetBox is the box of facet t's corners (positions are float32
 // values, so exactly).
 func (s *simplifier) facetBox(t [3]int32) box {
-	var b box
-	for k := range 3 {
-		x, y, z := s.pos[t[0]].at(k), s.pos[t[1]].at(k), s.pos[t[2]].at(k)
-		b.min[k], b.max[k] = float32(min(x, y, z)), float32(max(x, y, z))
+	a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
+	return box{
+		min: [3]float32{float32(min(a.x, b.x, c.x)), float32(min(a.y, b.y, c.y)), float32(min(a.z, b.z, c.z))},
+		max: [3]float32{float32(max(a.x, b.x, c.x)), float32(max(a.y, b.y, c.y)), float32(max(a.z, b.z, c.z))},
 	}
-	return b
 }
 
 // markSet is a set of vertex or facet numbers, in insertion order, emptied
