@@ -201,7 +201,6 @@ type cellRefiner struct {
 	b        *Mesh
 	h        *BVH
 	rel, abs float64
-	settle   float64 // a cell bounded by this is settled whatever was found
 	maxDepth int32
 	stack    []devCell
 }
@@ -241,7 +240,7 @@ func (r *cellRefiner) refine(A, B, C v64, raise func(d float64) float64) float64
 		// at maxDepth would report it.
 		R2 := max(dist2(A, g), dist2(B, g), dist2(C, g))
 		ub := min(math.Sqrt(ub2), math.Sqrt(d2)+math.Sqrt(R2), cl.ub)
-		if ub <= max(best*(1+r.rel)+r.abs, r.settle) || cl.depth == r.maxDepth {
+		if ub <= best*(1+r.rel)+r.abs || cl.depth == r.maxDepth {
 			top = max(top, ub)
 			continue
 		}

@@ -1469,6 +1469,12 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 	}
 	s.buildAdjacency() // the output's facets by vertex
 	outBVH, inBVH := NewBVH(out), s.bvh()
+	live := make([]int32, 0, len(out.Triangles))
+	for f := range s.f {
+		if s.f[f].t[0] >= 0 {
+			live = append(live, int32(f))
+		}
+	}
 	workers := runtime.GOMAXPROCS(0)
 	worst, minCos := make([]float64, workers), make([]float64, workers)
 	near := make([][]nearPeak, workers)
@@ -1476,7 +1482,6 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 	// took one core a quarter longer than the other), and the cores share
 	// the worst distance found, so each skips what another has shown.
 	const chunk = 1 << 12
-	abs := 1e-6 * diagonal(in)
 	nv, nf, ni := len(s.pos), len(s.f), len(s.orig)
 	vc, fc, ic := (nv+chunk-1)/chunk, (nf+chunk-1)/chunk, (ni+chunk-1)/chunk
 	var next atomic.Int64
@@ -1486,8 +1491,7 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := &measurer{s: s, in: in, out: out, inBVH: inBVH, outBVH: outBVH, owner: owner, star: star, outStar: s.adj, minCos: 1, last: -1}
-			m.cells = cellRefiner{b: out, h: outBVH, rel: inFacetRel, abs: abs, settle: s.hard, maxDepth: inFacetDepth}
+			m := &measurer{s: s, in: in, out: out, inBVH: inBVH, outBVH: outBVH, owner: owner, star: star, outStar: s.adj, liveFacets: live, minCos: 1, last: -1}
 			for c := int(next.Add(1) - 1); c < vc+fc+ic && ctx.Err() == nil; c = int(next.Add(1) - 1) {
 				m.worst = max(m.worst, math.Float64frombits(shared.Load()))
 				switch {
@@ -1532,8 +1536,6 @@ func (s *simplifier) measure(ctx context.Context, in, out *Mesh) (dev, angle flo
 // where a full grid of 8 on every facet found 0.0371), for a few
 // hundred facets refined.
 const (
-	inFacetRel   = 0.002
-	inFacetDepth = 6
 	measureBand  = 0.75
 	refineFacets = 256
 	refineGrid   = 8
@@ -1705,7 +1707,8 @@ type measurer struct {
 	last          int32      // the input facet that was near the last point
 	worst, minCos float64
 	near          []nearPeak // output facets near a peak (see measureBand)
-	cells         cellRefiner
+	liveFacets    []int32    // the live facets in the output's order
+	cells         []coverCell
 	cover         []coverPiece
 }
 
@@ -1744,17 +1747,11 @@ outer:
 	}
 }
 
-// inFacets measures the insides of input facets lo..hi against the
-// output. The distance to one output facet is convex, so an input facet
-// whose corners are all within the worst distance of the facet it is
-// attached to, or of one around that one's corners, is no farther
-// anywhere; the others are refined by DeviationBounds' branch and bound.
+// inFacets checks the insides of input facets lo..hi against the bound
+// (see simplify_cover.go), raising the worst distance with any point it
+// finds beyond it.
 func (m *measurer) inFacets(ctx context.Context, lo, hi int) {
 	s := m.s
-	raise := func(d float64) float64 {
-		m.worst = max(m.worst, d)
-		return m.worst
-	}
 	lim2 := s.hard * s.hard
 	for g := lo; g < hi; g++ {
 		if g&1023 == 0 && ctx.Err() != nil {
@@ -1762,10 +1759,9 @@ func (m *measurer) inFacets(ctx context.Context, lo, hi int) {
 		}
 		o := s.orig[g]
 		A, B, C := s.pos[o[0]], s.pos[o[1]], s.pos[o[2]]
-		if m.covered(A, B, C, m.owner[g], lim2) {
-			continue
+		if !m.covered(A, B, C, m.owner[g], lim2) {
+			m.refineCover(A, B, C, lim2)
 		}
-		m.cells.refine(A, B, C, raise)
 	}
 }
 
