@@ -34,12 +34,16 @@ func NewBVH(m *Mesh) *BVH {
 	}
 	tb := make([]box, n)
 	AdviseHuge(tb)
-	var cb box
-	cb.reset()
+	// The centres' box in scalars, which stay in registers.
+	inf := float32(math.Inf(1))
+	lx, ly, lz, hx, hy, hz := inf, inf, inf, -inf, -inf, -inf
 	for i := range n {
-		tb[i] = triBox(m, i)
-		cb.addPoint(tb[i].centre())
+		b := triBox(m, i)
+		tb[i] = b
+		cx, cy, cz := (b.min[0]+b.max[0])/2, (b.min[1]+b.max[1])/2, (b.min[2]+b.max[2])/2
+		lx, ly, lz, hx, hy, hz = min(lx, cx), min(ly, cy), min(lz, cz), max(hx, cx), max(hy, cy), max(hz, cz)
 	}
+	cb := box{min: [3]float32{lx, ly, lz}, max: [3]float32{hx, hy, hz}}
 	keys := make([]uint64, n)
 	var inv [3]float32
 	for k := range 3 {
@@ -48,12 +52,11 @@ func NewBVH(m *Mesh) *BVH {
 		}
 	}
 	for i := range n {
-		var q [3]uint32
 		c := tb[i].centre()
-		for k := range 3 {
-			q[k] = uint32((c[k] - cb.min[k]) * inv[k])
-		}
-		keys[i] = uint64(morton3(q[0], q[1], q[2]))<<32 | uint64(i)
+		qx := uint32((c[0] - cb.min[0]) * inv[0])
+		qy := uint32((c[1] - cb.min[1]) * inv[1])
+		qz := uint32((c[2] - cb.min[2]) * inv[2])
+		keys[i] = uint64(morton3(qx, qy, qz))<<32 | uint64(i)
 	}
 	radixSortHigh32(keys)
 	h.tris = make([]uint32, n)
@@ -104,12 +107,10 @@ func NewBVH(m *Mesh) *BVH {
 // triBox is the box of triangle i.
 func triBox(m *Mesh, i int) box {
 	a, b, c := m.Triangle(i)
-	var t box
-	for k := range 3 {
-		t.min[k] = min(a[k], b[k], c[k])
-		t.max[k] = max(a[k], b[k], c[k])
+	return box{
+		min: [3]float32{min(a[0], b[0], c[0]), min(a[1], b[1], c[1]), min(a[2], b[2], c[2])},
+		max: [3]float32{max(a[0], b[0], c[0]), max(a[1], b[1], c[1]), max(a[2], b[2], c[2])},
 	}
-	return t
 }
 
 // centre is the box's centre.
