@@ -1768,7 +1768,7 @@ func (m *measurer) inFacets(ctx context.Context, lo, hi int) {
 		o := s.orig[g]
 		A, B, C := s.pos[o[0]], s.pos[o[1]], s.pos[o[2]]
 		if !m.covered(A, B, C, m.owner[g], lim2) {
-			m.refineCover(A, B, C, lim2)
+			m.refineCover(ctx, A, B, C, lim2)
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package geometry
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // The input side of the final measurement. Samples at input vertices miss
 // peaks inside input facets (a 7 mm sliver of the x-end idler was 0.6 %
@@ -26,10 +29,14 @@ const coverDepth = 6
 // its attachment: each piece is measured at its centre (the BVH's nearest
 // output facet, raising the worst distance) and settled by covered from
 // that facet, or split in four, down to coverDepth. It stops at a point
-// beyond the bound: that alone makes Simplify reduce again.
-func (m *measurer) refineCover(A, B, C v64, lim2 float64) {
+// beyond the bound: that alone makes Simplify reduce again. A facet can
+// take up to 4^coverDepth pieces, so it checks ctx as it goes.
+func (m *measurer) refineCover(ctx context.Context, A, B, C v64, lim2 float64) {
 	m.cells = append(m.cells[:0], coverCell{[3]v64{A, B, C}, 0})
-	for len(m.cells) > 0 {
+	for i := 0; len(m.cells) > 0; i++ {
+		if i&255 == 255 && ctx.Err() != nil {
+			return
+		}
 		cl := m.cells[len(m.cells)-1]
 		m.cells = m.cells[:len(m.cells)-1]
 		A, B, C := cl.c[0], cl.c[1], cl.c[2]
@@ -51,17 +58,20 @@ func (m *measurer) refineCover(A, B, C v64, lim2 float64) {
 	}
 }
 
-// coverPoly is a convex polygon, a piece of an input facet.
+// coverPoly is a convex polygon, a piece of an input facet; full says it
+// had more corners than it holds, and so is not the piece any more.
 type coverPoly struct {
-	p [coverMaxCorners]v64
-	n int
+	p    [coverMaxCorners]v64
+	n    int
+	full bool
 }
 
-// coverMaxCorners bounds a piece's corners: a triangle gains at most one
-// per cut, and a piece is cut at most coverMaxPieces times.
+// coverMaxPieces caps the pieces of one input facet, and coverMaxCorners
+// a piece's corners (a triangle gains at most one per cut: a piece that
+// would need more is given up).
 const (
 	coverMaxPieces  = 12
-	coverMaxCorners = 3 + coverMaxPieces
+	coverMaxCorners = 12
 )
 
 // coverPiece is a piece and the output facet it is checked against.
@@ -74,6 +84,7 @@ type coverPiece struct {
 // positive side (in) and the other (out).
 func (q *coverPoly) split(a, n v64, in, out *coverPoly) {
 	in.n, out.n = 0, 0
+	in.full, out.full = q.full, q.full
 	for i := 0; i < q.n; i++ {
 		p, r := q.p[i], q.p[(i+1)%q.n]
 		dp, dr := dot(sub(p, a), n), dot(sub(r, a), n)
@@ -92,10 +103,12 @@ func (q *coverPoly) split(a, n v64, in, out *coverPoly) {
 }
 
 func (q *coverPoly) add(p v64) {
-	if q.n < len(q.p) {
-		q.p[q.n] = p
-		q.n++
+	if q.n == len(q.p) {
+		q.full = true
+		return
 	}
+	q.p[q.n] = p
+	q.n++
 }
 
 // covered says whether every point of the triangle A, B, C lies within
@@ -117,7 +130,7 @@ func (m *measurer) covered(A, B, C v64, f int32, lim2 float64) bool {
 		pc := m.cover[len(m.cover)-1]
 		m.cover = m.cover[:len(m.cover)-1]
 		t := s.f[pc.f].t
-		if t[0] < 0 {
+		if t[0] < 0 || pc.poly.full {
 			return false
 		}
 		a, b, c := s.pos[t[0]], s.pos[t[1]], s.pos[t[2]]
@@ -137,17 +150,20 @@ func (m *measurer) covered(A, B, C v64, f int32, lim2 float64) bool {
 		q, cut := pc.poly, false
 		for k := range 3 {
 			e0, e1, opp := t[k], t[(k+1)%3], t[(k+2)%3]
-			g := m.across(pc.f, e0, e1)
-			if g < 0 {
-				return false
+			g, other := m.across(pc.f, e0, e1), int32(-1)
+			if g >= 0 {
+				tg := s.f[g].t
+				other = tg[0] + tg[1] + tg[2] - e0 - e1
 			}
-			tg := s.f[g].t
-			n, ok := s.edgePlane(e0, e1, opp, tg[0]+tg[1]+tg[2]-e0-e1)
+			n, ok := s.edgePlane(e0, e1, opp, other)
 			if !ok {
 				return false
 			}
 			q.split(s.pos[e0], n, &in, &out)
 			if out.n >= 3 {
+				if g < 0 {
+					return false // beyond an open border or a non-manifold edge
+				}
 				m.cover = append(m.cover, coverPiece{out, g})
 				cut = true
 			}
@@ -157,7 +173,7 @@ func (m *measurer) covered(A, B, C v64, f int32, lim2 float64) bool {
 			}
 			q = in
 		}
-		if q.n >= 3 && (!cut || !within(&q)) {
+		if q.n >= 3 && (q.full || !cut || !within(&q)) {
 			return false
 		}
 	}
@@ -182,7 +198,8 @@ func (m *measurer) across(f, a, b int32) int32 {
 // edgePlane is the normal of the plane through the edge e0, e1 halfway
 // between the facet with opposite corner p and the one with q, pointing
 // to p's side: the difference of the two facets' directions away from the
-// edge (across a flat edge, the plane square to both).
+// edge (across a flat edge, the plane square to both). With no facet
+// across (q < 0) it is the plane square to p's facet.
 func (s *simplifier) edgePlane(e0, e1, p, q int32) (v64, bool) {
 	a := s.pos[e0]
 	e := sub(s.pos[e1], a)
@@ -198,6 +215,9 @@ func (s *simplifier) edgePlane(e0, e1, p, q int32) (v64, bool) {
 		return v64{d.x / l, d.y / l, d.z / l}, l > 0
 	}
 	tp, ok1 := away(p)
+	if q < 0 {
+		return tp, ok1
+	}
 	tq, ok2 := away(q)
 	n := sub(tp, tq)
 	if !ok1 || !ok2 || dot(n, n) < 1e-12 {

@@ -456,3 +456,56 @@ func TestSimplifyMeasuresInsideInputFacets(t *testing.T) {
 	}
 	t.Logf("input→output %.5f–%.5f mm, reported %.5f, %d triangles", lo, hi, st.MaxDeviation, st.TrianglesAfter)
 }
+
+// TestCoveredIsSound: whatever covered settles is within the bound at
+// every point of a dense grid on the triangle. Random triangles are thrown
+// across the facets of a curved closed surface and of an open sheet (the
+// simplifier's facets before any collapse), at random bounds.
+func TestCoveredIsSound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for _, tc := range []struct {
+		name string
+		mesh *Mesh
+	}{{"torus", torus(24, 12, 10, 3, 0.3, rng)}, {"sheet", grid(12)}} {
+		t.Run(tc.name, func(t *testing.T) {
+			mesh := tc.mesh
+			s := newSimplifier(context.Background(), mesh, SimplifyOptions{MaxDeviation: 1, MaxAngle: 30, Passes: 1})
+			m := &measurer{s: s, outStar: s.adj}
+			h := NewBVH(mesh)
+			settled, pieces := 0, 0
+			for range 4000 {
+				f := int32(rng.IntN(len(mesh.Triangles)))
+				a, b, c := mesh.Triangle(int(f))
+				cen := v64{float64(a[0]+b[0]+c[0]) / 3, float64(a[1]+b[1]+c[1]) / 3, float64(a[2]+b[2]+c[2]) / 3}
+				size := 3 * math.Sqrt(dist2(to64(a), to64(b)))
+				corner := func() v64 {
+					return v64{cen.x + size*(rng.Float64()-0.5), cen.y + size*(rng.Float64()-0.5), cen.z + size*(rng.Float64()-0.5)}
+				}
+				A, B, C := corner(), corner(), corner()
+				lim := size * (0.05 + rng.Float64())
+				if !m.covered(A, B, C, f, lim*lim) {
+					continue
+				}
+				settled++
+				if fa, fb, fc := to64(a), to64(b), to64(c); max(dist2(A, closestOnTriangle(A, fa, fb, fc)), dist2(B, closestOnTriangle(B, fa, fb, fc)), dist2(C, closestOnTriangle(C, fa, fb, fc))) > lim*lim {
+					pieces++ // not within the bound of its first facet alone
+				}
+				const n = 24
+				for i := 0; i <= n; i++ {
+					for j := 0; i+j <= n; j++ {
+						u, v := float64(i)/n, float64(j)/n
+						w := 1 - u - v
+						p := v64{w*A.x + u*B.x + v*C.x, w*A.y + u*B.y + v*C.y, w*A.z + u*B.z + v*C.z}
+						if d2, _ := h.Nearest(mesh, p, math.Inf(1)); math.Sqrt(d2) > lim*(1+1e-9)+1e-9 {
+							t.Fatalf("covered settled a triangle with a point %.6g from the surface, bound %.6g", math.Sqrt(d2), lim)
+						}
+					}
+				}
+			}
+			if settled < 200 || pieces < 100 {
+				t.Errorf("%d of 4000 triangles settled, %d in pieces: the test does not exercise covered", settled, pieces)
+			}
+			t.Logf("%d of 4000 settled, %d of them in pieces", settled, pieces)
+		})
+	}
+}
