@@ -117,8 +117,9 @@ func (q *coverPoly) add(p v64) {
 // settled; otherwise each edge of that facet with a neighbour across it
 // cuts off the part beyond it (by the plane through the edge halfway
 // between the two facets) for the neighbour to check. It gives up (false)
-// at a boundary or a fold, on a piece that is all on its facet's side and
-// still too far, or after coverMaxPieces pieces.
+// on a part beyond an open border or a non-manifold edge, at a fold, on a
+// piece that is all on its facet's side and still too far, on a piece
+// with too many corners, or after coverMaxPieces pieces.
 func (m *measurer) covered(A, B, C v64, f int32, lim2 float64) bool {
 	s := m.s
 	m.cover = append(m.cover[:0], coverPiece{coverPoly{p: [coverMaxCorners]v64{A, B, C}, n: 3}, f})
