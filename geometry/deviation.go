@@ -157,20 +157,56 @@ func DeviationBounds(ctx context.Context, a, b *Mesh, rel float64) (lo, hi float
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := cellRefiner{b: b, h: h, rel: rel, abs: abs, maxDepth: maxDevDepth}
+			var stack []devCell
 			best, top := seed, 0.0
-			raise := func(d float64) float64 {
+			raise := func(d float64) {
 				best = max(best, math.Float64frombits(shared.Load()))
 				if d > best {
 					best = d
 					raiseShared(&shared, d)
 				}
-				return best
 			}
 			for c := int(next.Add(1) - 1); c*chunk < len(a.Triangles) && ctx.Err() == nil; c = int(next.Add(1) - 1) {
 				for t := c * chunk; t < min((c+1)*chunk, len(a.Triangles)); t++ {
-					p, q, r2 := a.Triangle(t)
-					top = max(top, r.refine(to64(p), to64(q), to64(r2), raise))
+					p, q, r := a.Triangle(t)
+					stack = append(stack[:0], devCell{[3]v64{to64(p), to64(q), to64(r)}, -1, 0, math.Inf(1)})
+					for len(stack) > 0 {
+						cl := stack[len(stack)-1]
+						stack = stack[:len(stack)-1]
+						A, B, C := cl.c[0], cl.c[1], cl.c[2]
+						g := v64{(A.x + B.x + C.x) / 3, (A.y + B.y + C.y) / 3, (A.z + B.z + C.z) / 3}
+						// The facet nearest the parent's centre bounds the
+						// search, and may bound the cell better.
+						within2, parent2 := math.Inf(1), 0.0
+						if cl.near >= 0 {
+							parent2 = facetDist2(b, cl.near, g)
+							within2 = parent2*(1+1e-9) + 1e-300
+						}
+						_, tri, d2, ok := h.NearestFacing(b, nil, nil, g, within2, v64{}, 0)
+						if !ok { // only float rounding: the parent's is the nearest
+							tri, d2 = uint32(cl.near), parent2
+						}
+						raise(math.Sqrt(d2))
+						ub2 := corners2(b, int32(tri), A, B, C)
+						if cl.near >= 0 && cl.near != int32(tri) {
+							ub2 = min(ub2, corners2(b, cl.near, A, B, C))
+						}
+						// By the Lipschitz bound too: it settles cells across
+						// an edge between coplanar facets, where each facet
+						// alone is far from a corner beyond it.
+						// And by the parent's: the child's own may be looser
+						// (its centre's distance plus a radius), and a cell
+						// capped at maxDevDepth would report it.
+						R2 := max(dist2(A, g), dist2(B, g), dist2(C, g))
+						ub := min(math.Sqrt(ub2), math.Sqrt(d2)+math.Sqrt(R2), cl.ub)
+						if ub <= best*(1+rel)+abs || cl.depth == maxDevDepth {
+							top = max(top, ub)
+							continue
+						}
+						ab, bc, ca := mid(A, B), mid(B, C), mid(C, A)
+						n, dp := int32(tri), cl.depth+1
+						stack = append(stack, devCell{[3]v64{A, ab, ca}, n, dp, ub}, devCell{[3]v64{ab, B, bc}, n, dp, ub}, devCell{[3]v64{ca, bc, C}, n, dp, ub}, devCell{[3]v64{ab, bc, ca}, n, dp, ub})
+					}
 				}
 			}
 			his[w] = top
@@ -193,62 +229,6 @@ type devCell struct {
 	near  int32
 	depth int32
 	ub    float64
-}
-
-// cellRefiner bounds the largest distance from a facet's points to mesh b
-// by DeviationBounds' branch and bound.
-type cellRefiner struct {
-	b        *Mesh
-	h        *BVH
-	rel, abs float64
-	maxDepth int32
-	stack    []devCell
-}
-
-// refine splits the facet A, B, C into cells until each is within rel (and
-// abs) of the largest distance found, or maxDepth splits deep. It hands
-// each distance it measures to raise, which returns the largest found so
-// far (by any facet), and returns the largest upper bound it settled on.
-func (r *cellRefiner) refine(A, B, C v64, raise func(d float64) float64) float64 {
-	b, top := r.b, 0.0
-	r.stack = append(r.stack[:0], devCell{[3]v64{A, B, C}, -1, 0, math.Inf(1)})
-	for len(r.stack) > 0 {
-		cl := r.stack[len(r.stack)-1]
-		r.stack = r.stack[:len(r.stack)-1]
-		A, B, C := cl.c[0], cl.c[1], cl.c[2]
-		g := v64{(A.x + B.x + C.x) / 3, (A.y + B.y + C.y) / 3, (A.z + B.z + C.z) / 3}
-		// The facet nearest the parent's centre bounds the search, and
-		// may bound the cell better.
-		within2, parent2 := math.Inf(1), 0.0
-		if cl.near >= 0 {
-			parent2 = facetDist2(b, cl.near, g)
-			within2 = parent2*(1+1e-9) + 1e-300
-		}
-		_, tri, d2, ok := r.h.NearestFacing(b, nil, nil, g, within2, v64{}, 0)
-		if !ok { // only float rounding: the parent's is the nearest
-			tri, d2 = uint32(cl.near), parent2
-		}
-		best := raise(math.Sqrt(d2))
-		ub2 := corners2(b, int32(tri), A, B, C)
-		if cl.near >= 0 && cl.near != int32(tri) {
-			ub2 = min(ub2, corners2(b, cl.near, A, B, C))
-		}
-		// By the Lipschitz bound too: it settles cells across an edge
-		// between coplanar facets, where each facet alone is far from a
-		// corner beyond it. And by the parent's: the child's own may be
-		// looser (its centre's distance plus a radius), and a cell capped
-		// at maxDepth would report it.
-		R2 := max(dist2(A, g), dist2(B, g), dist2(C, g))
-		ub := min(math.Sqrt(ub2), math.Sqrt(d2)+math.Sqrt(R2), cl.ub)
-		if ub <= best*(1+r.rel)+r.abs || cl.depth == r.maxDepth {
-			top = max(top, ub)
-			continue
-		}
-		ab, bc, ca := mid(A, B), mid(B, C), mid(C, A)
-		n, dp := int32(tri), cl.depth+1
-		r.stack = append(r.stack, devCell{[3]v64{A, ab, ca}, n, dp, ub}, devCell{[3]v64{ab, B, bc}, n, dp, ub}, devCell{[3]v64{ca, bc, C}, n, dp, ub}, devCell{[3]v64{ab, bc, ca}, n, dp, ub})
-	}
-	return top
 }
 
 // maxDevDepth caps the refinement (a facet makes at most 4^10 cells): a

@@ -61,14 +61,10 @@ func WriteSTLBinary(w io.Writer, m *Mesh, name string) error {
 	copy(hdr[:80], h)
 	binary.LittleEndian.PutUint32(hdr[80:], uint32(len(m.Triangles)))
 	bw.Write(hdr[:])
-	le := binary.LittleEndian
-	vec := func(b []byte, v Vec3) []byte {
-		return le.AppendUint32(le.AppendUint32(le.AppendUint32(b, math.Float32bits(v[0])), math.Float32bits(v[1])), math.Float32bits(v[2]))
-	}
 	writeRecords(bw, len(m.Triangles), 50, func(b []byte, i int) []byte {
 		t := m.Triangles[i]
-		b = vec(b, m.normal(i))
-		b = vec(vec(vec(b, m.Vertices[t[0]]), m.Vertices[t[1]]), m.Vertices[t[2]])
+		b = appendBinVec(b, m.normal(i))
+		b = appendBinVec(appendBinVec(appendBinVec(b, m.Vertices[t[0]]), m.Vertices[t[1]]), m.Vertices[t[2]])
 		return append(b, 0, 0)
 	})
 	return bw.Flush()
@@ -186,23 +182,27 @@ func writeRecords(bw *bufio.Writer, n, size int, rec func(b []byte, i int) []byt
 	bw.Write(b)
 }
 
+// appendBinVec appends v as three little-endian float32.
+func appendBinVec(b []byte, v Vec3) []byte {
+	le := binary.LittleEndian
+	return le.AppendUint32(le.AppendUint32(le.AppendUint32(b, math.Float32bits(v[0])), math.Float32bits(v[1])), math.Float32bits(v[2]))
+}
+
+// appendBinTri appends t as three little-endian uint32.
+func appendBinTri(b []byte, t [3]uint32) []byte {
+	le := binary.LittleEndian
+	return le.AppendUint32(le.AppendUint32(le.AppendUint32(b, t[0]), t[1]), t[2])
+}
+
 // writeVertices writes the vertices as three little-endian float32 each.
 func writeVertices(bw *bufio.Writer, m *Mesh) {
-	le := binary.LittleEndian
-	writeRecords(bw, len(m.Vertices), 12, func(b []byte, i int) []byte {
-		v := m.Vertices[i]
-		return le.AppendUint32(le.AppendUint32(le.AppendUint32(b, math.Float32bits(v[0])), math.Float32bits(v[1])), math.Float32bits(v[2]))
-	})
+	writeRecords(bw, len(m.Vertices), 12, func(b []byte, i int) []byte { return appendBinVec(b, m.Vertices[i]) })
 }
 
 // writePLYFaces writes the face element of binary little-endian PLY as
 // "list uchar int vertex_indices".
 func writePLYFaces(bw *bufio.Writer, m *Mesh) {
-	le := binary.LittleEndian
-	writeRecords(bw, len(m.Triangles), 13, func(b []byte, i int) []byte {
-		t := m.Triangles[i]
-		return le.AppendUint32(le.AppendUint32(le.AppendUint32(append(b, 3), t[0]), t[1]), t[2])
-	})
+	writeRecords(bw, len(m.Triangles), 13, func(b []byte, i int) []byte { return appendBinTri(append(b, 3), m.Triangles[i]) })
 }
 
 const (
@@ -318,11 +318,7 @@ func gltfJSON(m *Mesh, uri string) ([]byte, int) {
 func writeGLTFBuffer(w io.Writer, m *Mesh) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	writeVertices(bw, m)
-	le := binary.LittleEndian
-	writeRecords(bw, len(m.Triangles), 12, func(b []byte, i int) []byte {
-		t := m.Triangles[i]
-		return le.AppendUint32(le.AppendUint32(le.AppendUint32(b, t[0]), t[1]), t[2])
-	})
+	writeRecords(bw, len(m.Triangles), 12, func(b []byte, i int) []byte { return appendBinTri(b, m.Triangles[i]) })
 	return bw.Flush()
 }
 
